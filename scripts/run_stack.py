@@ -1,0 +1,198 @@
+"""Start Rasa, the action server and the gateway together, and keep them together.
+
+One Ctrl-C stops all three; if one dies, the others are stopped and the log says which one and how it ended.
+Ports come from the environment (CHIBA_RASA_PORT, CHIBA_ACTIONS_PORT, CHIBA_GATEWAY_PORT), so tests can run a
+second stack beside a running one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    host: str
+    rasa_port: int
+    actions_port: int
+    gateway_port: int
+    rasa_model: Path
+    tracker_db: Path
+    ready_timeout: float
+
+    @classmethod
+    def from_env(cls) -> StackSettings:
+        env = os.environ
+        return cls(
+            host=env.get("CHIBA_GATEWAY_HOST", "127.0.0.1"),
+            rasa_port=int(env.get("CHIBA_RASA_PORT", "5005")),
+            actions_port=int(env.get("CHIBA_ACTIONS_PORT", "5055")),
+            gateway_port=int(env.get("CHIBA_GATEWAY_PORT", "8080")),
+            rasa_model=Path(env.get("CHIBA_RASA_MODEL", ROOT / "var/rasa/models/chiba.tar.gz")),
+            tracker_db=Path(env.get("CHIBA_TRACKER_DB", ROOT / "var/tracker.db")),
+            ready_timeout=float(env.get("CHIBA_READY_TIMEOUT", "300")),
+        )
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    argv: list[str]
+    cwd: Path
+
+
+def child_env(s: StackSettings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "1"),
+        TOKENIZERS_PARALLELISM="false",
+        SANIC_HOST="127.0.0.1",  # rasa_sdk binds 0.0.0.0 unless told otherwise
+        RASA_URL=f"http://127.0.0.1:{s.rasa_port}",
+        ACTION_SERVER_URL=f"http://127.0.0.1:{s.actions_port}/webhook",
+        ACTION_SERVER_BASE_URL=f"http://127.0.0.1:{s.actions_port}",
+        CHIBA_TRACKER_DB=str(s.tracker_db),
+        CHIBA_GATEWAY_PORT=str(s.gateway_port),
+        RASA_TELEMETRY_ENABLED="false",
+    )
+    return env
+
+
+def services(s: StackSettings) -> list[Service]:
+    bot_bin = ROOT / ".venvs/bot/bin"
+    svc_python = str(ROOT / ".venvs/services/bin/python")
+    return [
+        Service(
+            "rasa",
+            [str(bot_bin / "rasa"), "run", "--model", str(s.rasa_model), "--endpoints", "endpoints.yml",
+             "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(s.rasa_port)],
+            ROOT / "bot",
+        ),
+        Service("actions", [svc_python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(s.actions_port)], ROOT),
+        Service("gateway", [svc_python, "-m", "channels"], ROOT),
+    ]
+
+
+def log(msg: str) -> None:
+    print(f"[stack] {msg}", flush=True)
+
+
+async def pipe_output(name: str, stream: asyncio.StreamReader) -> None:
+    while line := await stream.readline():
+        sys.stdout.write(f"[{name}] {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def healthz(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+    except OSError as exc:
+        return 0, str(exc)
+
+
+async def wait_ready(s: StackSettings, started: float) -> None:
+    last = ""
+    while time.monotonic() - started < s.ready_timeout:
+        status, body = await asyncio.to_thread(healthz, s.gateway_url)
+        if status == 200:
+            log(f"ready after {time.monotonic() - started:.1f} s — open {s.gateway_url}/ (Ctrl-C stops everything)")
+            return
+        if body != last:
+            last = body
+            log(f"waiting for the services (healthz {status}): {body[:200]}")
+        await asyncio.sleep(2)
+    log(f"not ready after {s.ready_timeout:.0f} s; still running, see the logs above")
+
+
+async def stop_all(procs: dict[str, asyncio.subprocess.Process]) -> None:
+    for proc in procs.values():
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for name, proc in procs.items():
+        try:
+            await asyncio.wait_for(proc.wait(), max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            log(f"{name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        return f"killed by signal {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+async def main() -> int:
+    s = StackSettings.from_env()
+    if not s.rasa_model.exists():
+        log(f"no trained Rasa model at {s.rasa_model}; run `make train` (or `make run`) first")
+        return 2
+    s.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    env = child_env(s)
+    started = time.monotonic()
+    procs: dict[str, asyncio.subprocess.Process] = {}
+    pipes = []
+    for svc in services(s):
+        proc = await asyncio.create_subprocess_exec(
+            *svc.argv, cwd=svc.cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # the supervisor alone decides when children stop
+        )
+        procs[svc.name] = proc
+        assert proc.stdout is not None
+        pipes.append(asyncio.create_task(pipe_output(svc.name, proc.stdout)))
+        log(f"started {svc.name} (pid {proc.pid})")
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    ready = asyncio.create_task(wait_ready(s, started))
+    waits = {asyncio.create_task(p.wait()): name for name, p in procs.items()}
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*waits, stopper], return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
+    rc = 0
+    if stopper in done:
+        log("stopping all services")
+    else:
+        for task in done:
+            if task in waits:
+                name = waits[task]
+                log(f"{name} stopped unexpectedly ({describe_exit(task.result())}); stopping the others")
+        rc = 1
+    await stop_all(procs)
+    for task in pipes:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 2)
+    for name, proc in procs.items():
+        log(f"{name}: {describe_exit(proc.returncode or 0)}")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,110 @@
+"""Run the whole stack (scripts.run_stack) as a child process: used by the end-to-end tests and the benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackError(RuntimeError):
+    pass
+
+
+class StackProcess:
+    """Start the three services on the given ports; `url` is the gateway."""
+
+    def __init__(self, gateway_port: int, rasa_port: int, actions_port: int, workdir: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.gateway_port = gateway_port
+        self.url = f"http://127.0.0.1:{gateway_port}"
+        self.workdir = workdir
+        self.log_path = workdir / "stack.log"
+        self.env = dict(os.environ)
+        self.env.update(
+            CHIBA_GATEWAY_PORT=str(gateway_port),
+            CHIBA_RASA_PORT=str(rasa_port),
+            CHIBA_ACTIONS_PORT=str(actions_port),
+            CHIBA_TRACKER_DB=str(workdir / "tracker.db"),
+            PYTHONPATH=str(ROOT),
+        )
+        self.env.update(extra_env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.cold_start_seconds: float | None = None
+
+    def start(self, timeout: float = 420.0) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("wb")
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scripts.run_stack"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        while time.monotonic() - started < timeout:
+            if self.proc.poll() is not None:
+                raise StackError(f"stack exited ({self.proc.returncode}) before it was ready:\n{self.log_tail()}")
+            status, _ = self.get("/healthz")
+            if status == 200:
+                self.cold_start_seconds = time.monotonic() - started
+                return
+            time.sleep(1.0)
+        self.stop()
+        raise StackError(f"stack not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return self.proc.returncode
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def get(self, path: str) -> tuple[int, dict[str, Any] | str]:
+        return self._request(urllib.request.Request(self.url + path))
+
+    def chat(self, text: str, sender_id: str = "e2e", lang: str = "ja") -> tuple[int, dict[str, Any] | str]:
+        body = json.dumps({"sender_id": sender_id, "text": text, "lang": lang}).encode()
+        req = urllib.request.Request(self.url + "/api/chat", data=body, headers={"Content-Type": "application/json"})
+        return self._request(req)
+
+    @staticmethod
+    def _request(req: urllib.request.Request) -> tuple[int, dict[str, Any] | str]:
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, _decode(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, _decode(exc.read())
+        except OSError as exc:
+            return 0, str(exc)
+
+    def __enter__(self) -> StackProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _decode(raw: bytes) -> dict[str, Any] | str:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")

@@ -1,0 +1,1 @@
+"""Languages of the assistant: curated message templates (`messages`), detection and translation."""

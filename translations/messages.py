@@ -1,0 +1,76 @@
+"""Curated reply templates, one YAML catalogue per language in `translations/messages/<lang>.yml`.
+
+A catalogue maps keys to `str.format` templates. A key missing from a language falls back to Japanese, so a
+new language can be added one template at a time. Catalogues are read on first use and cached per process.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DEFAULT_LANG = "ja"
+MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
+# Language codes come from request metadata: only plain codes (ja, en, zh, ja-easy, pt-br) may name a file.
+_LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?$")
+
+
+class MessageError(Exception):
+    """Base class for catalogue problems."""
+
+
+class UnknownMessageKey(MessageError, KeyError):
+    """The key is in neither the requested language nor Japanese."""
+
+
+class MissingPlaceholder(MessageError, KeyError):
+    """A template needs a value that the caller did not pass."""
+
+
+class BadCatalogue(MessageError, ValueError):
+    """A catalogue file is not a mapping of keys to strings."""
+
+
+def _catalogue_path(lang: str) -> Path | None:
+    code = lang.strip().lower().replace("_", "-")
+    if not _LANG_CODE.match(code):
+        return None
+    path = MESSAGES_DIR / f"{code}.yml"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=32)
+def catalogue(lang: str) -> dict[str, str]:
+    """All templates of one language ({} when the language has no catalogue)."""
+    path = _catalogue_path(lang)
+    if path is None:
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise BadCatalogue(f"{path}: expected a mapping of message keys to strings")
+    return data
+
+
+def has_language(lang: str) -> bool:
+    return _catalogue_path(lang) is not None
+
+
+def template(key: str, lang: str = DEFAULT_LANG) -> str:
+    """The raw template of `key` in `lang`, else in Japanese."""
+    for code in (lang, DEFAULT_LANG):
+        text = catalogue(code).get(key)
+        if text is not None:
+            return text
+    raise UnknownMessageKey(f"no message {key!r} in {lang!r} or {DEFAULT_LANG!r}")
+
+
+def render(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
+    """Fill the template of `key` in `lang` (falling back to Japanese) with `values`."""
+    text = template(key, lang)
+    try:
+        return text.format_map(values)
+    except KeyError as exc:
+        raise MissingPlaceholder(f"message {key!r} ({lang}) needs a value for {exc.args[0]!r}") from exc
