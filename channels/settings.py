@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -75,3 +77,6 @@ def _parse(env_name: str, raw: str, parser: Callable[[str], Any]) -> Any:
 
 def _env_name(field_name: str) -> str:
     return next(f.metadata["env"] for f in fields(Settings) if f.name == field_name)
+
+
+SETTINGS = web.AppKey("settings", Settings)

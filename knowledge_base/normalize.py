@@ -64,4 +64,4 @@ def variants(text: str) -> list[str]:
 
 def has_kanji_or_latin(text: str) -> bool:
     """True when `text` carries a kanji or a Latin letter (short kana-only strings match too much by accident)."""
-    return any("\u4e00" <= ch <= "\u9fff" or ch.isascii() and ch.isalpha() for ch in text)
+    return any("\u4e00" <= ch <= "\u9fff" or (ch.isascii() and ch.isalpha()) for ch in text)

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from knowledge_base.collection import TownMatcher, describe, next_dates, parse_pattern
+from knowledge_base.models import Category, DataError, FaqEntry, Item, Knowledge, Town, load_knowledge, validate
+from knowledge_base.normalize import has_kanji_or_latin, loosen, normalize
+from knowledge_base.query import item_phrases
+from knowledge_base.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from knowledge_base.index import Embedder, Indexes
 
 # Records (Category, Item, FaqEntry, Town) are defined in knowledge_base.models.
+__all__ = ["CollectionEntry", "ItemLookup", "ItemMatch", "KnowledgeBase", "UnknownCategory"]
+
+
+class UnknownCategory(KeyError):
+    """A category id that the data does not define."""
 
 
 @dataclass(frozen=True)
 class ItemMatch:
-    item: "Item"  # noqa: F821  (knowledge_base.models.Item)
+    item: Item
     score: float  # 1.0 for an exact (normalised) name/alias match, cosine otherwise
     matched: str  # the name or alias that matched
 
@@ -21,37 +40,225 @@ class ItemLookup:
     status: Literal["found", "ambiguous", "not_found"]
     best: ItemMatch | None = None
     candidates: list[ItemMatch] = field(default_factory=list)  # for a clarifying question
+    method: str = ""  # exact | contained | vector | none: how the answer was found (logs, benchmarks)
 
 
 @dataclass(frozen=True)
 class CollectionEntry:
-    category: "Category"  # noqa: F821
+    category: Category
     pattern: str  # as printed in the official table, e.g. "月・木", "2・4水"
     description: str  # Japanese, e.g. "毎週月曜日・木曜日", "第2・第4水曜日"
     next_dates: list[date]
 
 
+_MAX_CANDIDATES = 4
+_QUERY_CACHE_SIZE = 512
+
+
 class KnowledgeBase:
     """Loads the data files, the encoder and the FAISS indexes (building them if the data changed)."""
 
+    _shared: KnowledgeBase | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self, knowledge: Knowledge, indexes: Indexes, embedder: Embedder, settings: Settings) -> None:
+        self.knowledge = knowledge
+        self._indexes = indexes
+        self._embedder = embedder
+        self._settings = settings
+        self._towns = TownMatcher(knowledge.towns)
+        self._item_names = _name_table(knowledge.items, normalize)
+        self._item_loose = _name_table(knowledge.items, lambda text: loosen(normalize(text)))
+        self._contained = sorted(
+            ((key, owner, text) for key, hits in self._item_names.items() for owner, text in hits if _containable(key)),
+            key=lambda entry: -len(entry[0]),
+        )
+        self._faq_questions = {normalize(q): i for i, entry in enumerate(knowledge.faq) for q in entry.questions}
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
     @classmethod
-    def load(cls) -> "KnowledgeBase": ...
+    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeBase:
+        """Read and validate the data, load the encoder, and load (or build) the indexes. Raises DataError."""
+        from knowledge_base.index import default_embedder, load_or_build
+
+        settings = settings or Settings.from_env()
+        knowledge = load_knowledge(settings.data_dir)
+        problems = validate(knowledge)
+        if problems:
+            raise DataError(problems)
+        embedder = embedder or default_embedder()
+        indexes = load_or_build(knowledge, settings.data_dir, settings.index_dir, embedder)
+        return cls(knowledge, indexes, embedder, settings)
+
+    @classmethod
+    def shared(cls) -> KnowledgeBase:
+        """One instance per process (the model and indexes are loaded once)."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls.load()
+            return cls._shared
+
+    # ---- items --------------------------------------------------------------------------------------------
 
     def lookup_item(self, text: str) -> ItemLookup:
         """`text` is the resident's whole message or just the item name."""
+        phrases = item_phrases(text)
+        if not phrases:
+            return ItemLookup("not_found", method="none")
+        for phrase in phrases:
+            found = self._exact(phrase)
+            if found:
+                return found
+        for phrase in phrases:
+            found = self._contained_name(phrase)
+            if found:
+                return found
+        return self._vector_lookup(phrases[0])
 
-    def category(self, category_id: str) -> "Category": ...  # noqa: F821
+    def _exact(self, phrase: str) -> ItemLookup | None:
+        """Normalised match first; then the loose form (no long vowels, small kana as normal: 「すぷれかん」)."""
+        norm = normalize(phrase)
+        for hits in (self._item_names.get(norm), self._item_loose.get(loosen(norm))):
+            if hits:
+                matches = [ItemMatch(self.knowledge.items[owner], 1.0, text) for owner, text in hits]
+                return self._decide(matches, method="exact")
+        return None
 
-    def find_towns(self, text: str) -> list["Town"]:  # noqa: F821
+    def _contained_name(self, phrase: str) -> ItemLookup | None:
+        """The known name inside the phrase that ends last (the head noun in 「AのB」), longest on ties."""
+        key = normalize(phrase)
+        best: tuple[int, int] | None = None
+        matches: list[ItemMatch] = []
+        for name, owner, text in self._contained:
+            start = key.rfind(name)
+            if start < 0:
+                continue
+            rank = (start + len(name), len(name))
+            if best is None or rank > best:
+                best, matches = rank, [ItemMatch(self.knowledge.items[owner], 1.0, text)]
+            elif rank == best:
+                matches.append(ItemMatch(self.knowledge.items[owner], 1.0, text))
+        return self._decide(matches, method="contained") if matches else None
+
+    def _vector_lookup(self, phrase: str) -> ItemLookup:
+        per_item: dict[int, ItemMatch] = {}
+        for row, score in self._indexes.items.search(self._query_vector(phrase), k=40):
+            if row.owner not in per_item:
+                per_item[row.owner] = ItemMatch(self.knowledge.items[row.owner], score, row.text)
+        ranked = sorted(per_item.values(), key=lambda m: -m.score)
+        if not ranked or ranked[0].score < self._settings.item_threshold:
+            near = [m for m in ranked[:_MAX_CANDIDATES] if m.score >= self._settings.item_threshold - 0.03]
+            return ItemLookup("not_found", None, near, method="vector")
+        close = [m for m in ranked[:_MAX_CANDIDATES] if m.score >= ranked[0].score - self._settings.item_margin]
+        return self._decide(close, method="vector")
+
+    @staticmethod
+    def _decide(matches: list[ItemMatch], method: str) -> ItemLookup:
+        """Found when every close candidate is in one category (the answer is the same); else ask."""
+        unique: list[ItemMatch] = []
+        for match in matches:
+            if all(match.item is not seen.item for seen in unique):
+                unique.append(match)
+        if len({m.item.category for m in unique}) <= 1:
+            return ItemLookup("found", unique[0], unique, method=method)
+        return ItemLookup("ambiguous", unique[0], unique[:_MAX_CANDIDATES], method=method)
+
+    def item_by_key(self, key: str) -> Item | None:
+        """The item whose normalised name is `key` (Item.key), e.g. from a clarifying button's payload."""
+        return next((item for item in self.knowledge.items if item.key == key), None)
+
+    # ---- categories and collection days -------------------------------------------------------------------
+
+    def category(self, category_id: str) -> Category:
+        try:
+            return self.knowledge.categories[category_id]
+        except KeyError:
+            raise UnknownCategory(category_id) from None
+
+    def find_towns(self, text: str) -> list[Town]:
         """Towns named in `text` (longest match first; several when ambiguous, e.g. same name in two wards)."""
+        return self._towns.find(text)
 
     def collection_days(
-        self, town: "Town", category_id: str | None = None, today: date | None = None, count: int = 3  # noqa: F821
+        self, town: Town, category_id: str | None = None, today: date | None = None, count: int = 3
     ) -> list[CollectionEntry]:
         """All station categories of the town, or just one; next `count` dates from `today` inclusive."""
+        today = today or date.today()
+        categories = [self.category(category_id)] if category_id else list(self.knowledge.categories.values())
+        entries: list[CollectionEntry] = []
+        for category in categories:
+            if not category.schedule_column:
+                continue  # no station collection (粗大ごみ: by appointment; 家電リサイクル: not by the city)
+            pattern = town.pattern(category.schedule_column)
+            if pattern is None:
+                continue
+            schedule = parse_pattern(pattern)
+            entries.append(CollectionEntry(category, pattern, describe(schedule), next_dates(schedule, today, count)))
+        return entries
 
-    def search_faq(self, text: str, topic: str | None = None) -> tuple["FaqEntry", float] | None:  # noqa: F821
+    # ---- FAQ ----------------------------------------------------------------------------------------------
+
+    def search_faq(self, text: str, topic: str | None = None) -> tuple[FaqEntry, float] | None:
         """Best FAQ entry and its score, or None below the threshold."""
+        phrase = text.strip()
+        if not phrase:
+            return None
+        exact = self._faq_questions.get(normalize(phrase))
+        if exact is not None and (topic is None or self.knowledge.faq[exact].topic == topic):
+            return self.knowledge.faq[exact], 1.0
+        for row, score in self._indexes.faq.search(self._query_vector(phrase), k=len(self._indexes.faq)):
+            entry = self.knowledge.faq[row.owner]
+            if topic is None or entry.topic == topic:
+                return (entry, score) if score >= self._settings.faq_threshold else None
+        return None
+
+    # ---- misc ---------------------------------------------------------------------------------------------
 
     def health(self) -> dict[str, int]:
         """Counts of loaded records/index rows, e.g. {"items": 640, "faq": 40, "towns": 261}."""
+        return {
+            "categories": len(self.knowledge.categories),
+            "items": len(self.knowledge.items),
+            "item_rows": len(self._indexes.items),
+            "faq": len(self.knowledge.faq),
+            "faq_rows": len(self._indexes.faq),
+            "towns": len(self.knowledge.towns),
+        }
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure the encoder)."""
+        with self._cache_lock:
+            self._query_cache.clear()
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
+        vector = self._embedder.queries([text])[0]
+        with self._cache_lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > _QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vector
+
+
+def _name_table(items: tuple[Item, ...], key: Callable[[str], str]) -> dict[str, list[tuple[int, str]]]:
+    """Matching form of every name/reading/alias -> [(item index, text as written)]; names before aliases."""
+    table: dict[str, list[tuple[int, str]]] = {}
+    for owner, item in enumerate(items):
+        for text in item.names:
+            form = key(text)
+            hits = table.setdefault(form, []) if form else []
+            if form and all(o != owner for o, _ in hits):
+                hits.append((owner, text))
+    return table
+
+
+def _containable(key: str) -> bool:
+    """Long enough to be found inside a sentence without matching by accident (「いす」 in 「ないすな」)."""
+    if has_kanji_or_latin(key):
+        return len(key) >= (4 if key.isascii() else 2)
+    return len(key) >= 3

@@ -31,7 +31,7 @@ class Settings:
     faq_threshold: float  # CHIBA_FAQ_THRESHOLD: below this cosine search_faq returns None
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             data_dir=_path("CHIBA_DATA_DIR", _ROOT / "knowledge_base" / "data"),
             index_dir=_path("CHIBA_INDEX_DIR", _ROOT / "var" / "index"),

@@ -2,7 +2,7 @@
 # Every test, in the environment each part runs in. Called by `make test` after setup.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONPATH="$PWD" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" TOKENIZERS_PARALLELISM=false RASA_TELEMETRY_ENABLED=false
+export CHIBA_REQUIRE_BROWSER=1 PYTHONPATH="$PWD" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" TOKENIZERS_PARALLELISM=false RASA_TELEMETRY_ENABLED=false
 
 failed=()
 run_group() {  # name, python, pytest args...

@@ -1,0 +1,51 @@
+"""action_bulky_waste: how to apply for bulky-waste (粗大ごみ) collection, from the FAQ data (topic sodai)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.contacts import CONSULT_PHONE, CONSULT_SOURCE
+from actions.faq_reply import faq_text
+from actions.kb import KnowledgeBaseUnavailable, kb_async
+from actions.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+from translations.messages import render
+
+TOPIC = "sodai"
+# Asked when the resident's own words (or a button payload) match no bulky-waste entry: the general procedure.
+PROCEDURE_QUERY = "粗大ごみの出し方と申し込み方法"
+
+
+class ActionBulkyWaste(Action):
+    def name(self) -> str:
+        return "action_bulky_waste"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        lang = lang_of(tracker)
+        text = latest_text(tracker)
+        try:
+            kb = await kb_async()
+        except KnowledgeBaseUnavailable:
+            send_kb_unavailable(dispatcher, lang)
+            return []
+        hit = kb.search_faq(text, topic=TOPIC) if text and not text.startswith("/") else None
+        hit = hit or kb.search_faq(PROCEDURE_QUERY, topic=TOPIC)
+        if hit is None:
+            dispatcher.utter_message(text=render("bulky_not_found", lang, phone=CONSULT_PHONE))
+            send_sources(dispatcher, [CONSULT_SOURCE])
+            return []
+        entry, _score = hit
+        reply = faq_text(entry, lang, phone_key="bulky_phone")
+        sources = [entry.source]
+        if not entry.phone:
+            # A narrower entry (fees, items) may lack the reception number; the procedure entry has it.
+            procedure = kb.search_faq(PROCEDURE_QUERY, topic=TOPIC)
+            if procedure and procedure[0].phone and procedure[0].phone not in reply:
+                reply += "\n" + render("bulky_phone", lang, phone=procedure[0].phone)
+                sources.append(procedure[0].source)
+        dispatcher.utter_message(text=reply)
+        send_sources(dispatcher, sources)
+        return []

@@ -1,0 +1,22 @@
+"""Turning a FAQ entry of the knowledge base into a reply (shared by the bulky-waste and FAQ actions)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from actions.contacts import CONSULT_PHONE
+from actions.replies import display
+from translations.messages import render
+
+if TYPE_CHECKING:
+    from knowledge_base.models import FaqEntry
+
+
+def faq_text(entry: FaqEntry, lang: str, phone_key: str = "faq_phone") -> str:
+    """The answer, its phone number unless the answer already gives it, and a caution when it is uncertain."""
+    lines = [display(entry.answer)]
+    if entry.phone and entry.phone not in entry.answer:
+        lines.append(render(phone_key, lang, phone=entry.phone))
+    if entry.certainty == "uncertain":
+        lines.append(render("faq_uncertain", lang, phone=entry.phone or CONSULT_PHONE))
+    return "\n".join(lines)

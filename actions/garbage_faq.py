@@ -1,0 +1,36 @@
+"""action_garbage_faq: rules and procedures from the FAQ data; the fallback message when nothing fits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import send_fallback
+from actions.faq_reply import faq_text
+from actions.kb import KnowledgeBaseUnavailable, kb_async
+from actions.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+
+
+class ActionGarbageFaq(Action):
+    def name(self) -> str:
+        return "action_garbage_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        lang = lang_of(tracker)
+        text = latest_text(tracker)
+        try:
+            kb = await kb_async()
+        except KnowledgeBaseUnavailable:
+            send_kb_unavailable(dispatcher, lang)
+            return []
+        hit = kb.search_faq(text) if text else None
+        if hit is None:
+            send_fallback(dispatcher, lang)
+            return []
+        entry, _score = hit
+        dispatcher.utter_message(text=faq_text(entry, lang))
+        send_sources(dispatcher, [entry.source])
+        return []

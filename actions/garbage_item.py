@@ -1,0 +1,111 @@
+"""action_garbage_item: which category an item belongs to, how to put it out, and when it is next collected."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.contacts import CONSULT_PHONE, CONSULT_SOURCE
+from actions.kb import KnowledgeBaseUnavailable, kb_async
+from actions.replies import (
+    display,
+    format_dates,
+    intent_button,
+    lang_of,
+    latest_entity,
+    latest_text,
+    send_kb_unavailable,
+    send_sources,
+    unique,
+)
+from actions.settings import Settings
+from actions.towns import choose_town, remember
+from translations.messages import render
+
+if TYPE_CHECKING:
+    from knowledge_base.models import Item
+    from knowledge_base.service import ItemLookup, KnowledgeBase
+
+ITEM_INTENT = "ask_garbage_item"
+
+
+def _found(
+    kb: KnowledgeBase, item: Item, tracker: Tracker, settings: Settings, lang: str
+) -> tuple[str, list[str], list[EventType]]:
+    """Reply text, sources and slot events for an item that was recognised."""
+    category = kb.category(item.category)
+    lines = [render("item_found", lang, item=item.name, category=category.name)]
+    how = item.how or category.how
+    if how:
+        lines.append(render("item_how", lang, how=display(how)))
+    if item.notes:
+        lines.append(render("item_notes", lang, notes=display(item.notes)))
+    if item.certainty == "inferred":
+        lines.append(render("item_inferred", lang, phone=CONSULT_PHONE))
+    sources = [item.source, category.source]
+    events: list[EventType] = [SlotSet("item", item.name)]
+    # Only a town the resident named or confirmed before: guessing from an item question misreads words as towns.
+    town = choose_town(kb, tracker, use_text=False).town if category.schedule_column else None
+    if town is not None:
+        entries = kb.collection_days(town, category.id, today=settings.today(), count=settings.next_dates)
+        dated = [entry for entry in entries if entry.next_dates]
+        if dated:
+            key = "item_next_collection" if category.deadline else "item_next_collection_no_deadline"
+            lines.append(
+                render(
+                    key,
+                    lang,
+                    town=town.label,
+                    category=category.name,
+                    dates=format_dates(dated[0].next_dates, lang),
+                    deadline=category.deadline or "",
+                )
+            )
+            sources.append(town.source)
+            events.extend(remember(town))
+    return "\n".join(lines), sources, events
+
+
+def _buttons(lookup: ItemLookup, limit: int) -> list[dict[str, str]]:
+    names = unique(match.item.name for match in lookup.candidates)[:limit]
+    return [intent_button(name, ITEM_INTENT, item=name) for name in names]
+
+
+class ActionGarbageItem(Action):
+    def name(self) -> str:
+        return "action_garbage_item"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        lang = lang_of(tracker)
+        query = latest_entity(tracker, "item") or latest_text(tracker)
+        if not query:
+            dispatcher.utter_message(text=render("item_ask", lang))
+            return []
+        try:
+            kb = await kb_async()
+        except KnowledgeBaseUnavailable:
+            send_kb_unavailable(dispatcher, lang)
+            return []
+        settings = Settings.from_env()
+        lookup = kb.lookup_item(query)
+        if lookup.status == "found" and lookup.best is not None:
+            text, sources, events = _found(kb, lookup.best.item, tracker, settings, lang)
+            dispatcher.utter_message(text=text)
+            send_sources(dispatcher, sources)
+            return events
+        if lookup.status == "ambiguous" and lookup.candidates:
+            dispatcher.utter_message(
+                text=render("item_ambiguous", lang, query=query), buttons=_buttons(lookup, settings.max_buttons)
+            )
+            return []
+        # Near misses (below the match threshold) are offered as guesses; the resident decides.
+        guesses = _buttons(lookup, settings.max_buttons)
+        text = render("item_not_found", lang, query=query, phone=CONSULT_PHONE)
+        if guesses:
+            text += "\n" + render("item_guesses", lang)
+        dispatcher.utter_message(text=text, buttons=guesses)
+        send_sources(dispatcher, [CONSULT_SOURCE])
+        return [SlotSet("item", None)]

@@ -1,0 +1,47 @@
+"""`create_app(settings)`: the gateway's aiohttp application factory (no work at import time)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from channels.errors import error_middleware
+from channels.health import healthz
+from channels.language import LanguageDecider, decide_language
+from channels.rasa_client import http_session_ctx
+from channels.settings import SETTINGS, Settings
+from channels.webchat import LANGUAGE_DECIDER, add_routes
+
+# The page loads only its own script and style; links to city pages open in a new tab.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+async def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        response.headers.setdefault("Cache-Control", "no-store")
+    else:
+        response.headers.setdefault("Cache-Control", "no-cache")  # revalidate so a new chat.js is picked up
+
+
+def create_app(
+    settings: Settings | None = None, *, decide_language: LanguageDecider = decide_language
+) -> web.Application:
+    settings = settings or Settings.from_env()
+    # client_max_size caps every body aiohttp reads (also chunked ones without Content-Length).
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[LANGUAGE_DECIDER] = decide_language
+    app.cleanup_ctx.append(http_session_ctx)
+    app.on_response_prepare.append(_add_headers)
+    app.router.add_get("/healthz", healthz)
+    add_routes(app, settings.static_dir)
+    return app

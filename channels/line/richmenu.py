@@ -1,0 +1,185 @@
+"""The LINE rich menu: definition (richmenu.json), its image drawn by code, and registration through the API.
+
+    python -m channels.line.richmenu register [--dry-run] [--image PATH] [--font PATH]
+    python -m channels.line.richmenu image OUT.png [--font PATH]
+
+`register` creates the menu (LINE_API_BASE_URL), uploads the image (LINE_API_DATA_BASE_URL) and makes it the
+default for every user; `--dry-run` only prints the definition JSON. Drawing needs Pillow and, for the Japanese
+labels, a CJK font (Noto Sans CJK is looked up in the usual places; English labels are used without one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from channels.line.settings import LineSettings
+from channels.settings import SettingsError
+
+DEFINITION = Path(__file__).resolve().parent / "richmenu.json"
+FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+    "/System/Library/Fonts/ヒラギノ角ゴシック W6.ttc",
+)
+# (Japanese label, English label, tile colour, icon) per area, left to right, matching richmenu.json.
+TILES = (
+    ("ごみの分別", "Sorting", "#ef6c00", "bin"),
+    ("収集日", "Collection days", "#1565c0", "calendar"),
+    ("粗大ごみ", "Bulky waste", "#6d4c41", "sofa"),
+    ("言語", "Language", "#00838f", "globe"),
+)
+
+
+def load_definition() -> dict[str, Any]:
+    return json.loads(DEFINITION.read_text(encoding="utf-8"))
+
+
+def _find_font(explicit: str | None) -> str | None:
+    for candidate in (explicit, *FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def draw_image(definition: dict[str, Any], font_path: str | None = None) -> bytes:
+    """A PNG of the menu's size: one coloured tile per area with an icon and its label."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError as exc:
+        raise ImportError("Drawing the rich menu needs Pillow: pip install pillow") from exc
+
+    width, height = definition["size"]["width"], definition["size"]["height"]
+    image = Image.new("RGB", (width, height), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    font_file = _find_font(font_path)
+
+    def font(size: int) -> Any:
+        return ImageFont.truetype(font_file, size) if font_file else ImageFont.load_default(size)
+
+    big, small = font(110), font(64)
+    for area, (ja, en, colour, icon) in zip(definition["areas"], TILES, strict=True):
+        b = area["bounds"]
+        x0, y0, x1, y1 = b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]
+        draw.rectangle((x0 + 6, y0 + 6, x1 - 6, y1 - 6), fill=colour)
+        cx = (x0 + x1) // 2
+        _icon(draw, icon, cx, y0 + 250)
+        title = ja if font_file else en  # the default bitmap font has no kana/kanji
+        draw.text((cx, y0 + 520), title, font=big, fill="#ffffff", anchor="mm")
+        if font_file:
+            draw.text((cx, y0 + 660), en, font=small, fill="#ffffff", anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _icon(draw: Any, kind: str, cx: int, cy: int) -> None:
+    white, w = "#ffffff", 14
+    if kind == "bin":
+        draw.rectangle((cx - 110, cy - 130, cx + 110, cy - 105), fill=white)
+        draw.rectangle((cx - 35, cy - 160, cx + 35, cy - 130), outline=white, width=w)
+        draw.polygon([(cx - 95, cy - 95), (cx + 95, cy - 95), (cx + 75, cy + 140), (cx - 75, cy + 140)], fill=white)
+    elif kind == "calendar":
+        draw.rounded_rectangle((cx - 130, cy - 120, cx + 130, cy + 140), radius=20, outline=white, width=w)
+        draw.rectangle((cx - 130, cy - 120, cx + 130, cy - 60), fill=white)
+        for dx in (-70, 70):
+            draw.rectangle((cx + dx - 10, cy - 155, cx + dx + 10, cy - 95), fill=white)
+        for row in range(2):
+            for col in range(3):
+                x, y = cx - 80 + col * 80, cy - 10 + row * 80
+                draw.rectangle((x - 22, y - 22, x + 22, y + 22), fill=white)
+    elif kind == "sofa":
+        draw.rounded_rectangle((cx - 120, cy - 100, cx + 120, cy + 30), radius=30, fill=white)
+        draw.rounded_rectangle((cx - 170, cy - 20, cx + 170, cy + 90), radius=30, fill=white)
+        for dx in (-140, 130):
+            draw.rectangle((cx + dx, cy + 90, cx + dx + 10, cy + 140), fill=white)
+    elif kind == "globe":
+        draw.ellipse((cx - 140, cy - 140, cx + 140, cy + 140), outline=white, width=w)
+        draw.ellipse((cx - 60, cy - 140, cx + 60, cy + 140), outline=white, width=w)
+        draw.line((cx - 140, cy, cx + 140, cy), fill=white, width=w)
+        draw.line((cx, cy - 140, cx, cy + 140), fill=white, width=w)
+        draw.line((cx - 120, cy - 70, cx + 120, cy - 70), fill=white, width=w)
+        draw.line((cx - 120, cy + 70, cx + 120, cy + 70), fill=white, width=w)
+
+
+class RichMenuError(Exception):
+    """Registration failed at one step; the message names the step and the HTTP status."""
+
+
+async def register(settings: LineSettings, definition: dict[str, Any], image: bytes, *, default: bool = True) -> str:
+    """Create the menu, upload its image and (by default) make it every user's default; returns the menu id."""
+    from linebot.v3.messaging import (
+        ApiException,
+        AsyncApiClient,
+        AsyncMessagingApi,
+        AsyncMessagingApiBlob,
+        Configuration,
+        RichMenuRequest,
+    )
+
+    api_config = Configuration(host=settings.api_base, access_token=settings.access_token)
+    data_config = Configuration(host=settings.api_data_base, access_token=settings.access_token)
+    step = "create"
+    async with AsyncApiClient(api_config) as api_client, AsyncApiClient(data_config) as data_client:
+        api, blob = AsyncMessagingApi(api_client), AsyncMessagingApiBlob(data_client)
+        try:
+            created = await api.create_rich_menu(RichMenuRequest.from_dict(definition))
+            menu_id = created.rich_menu_id
+            step = "upload image"
+            await blob.set_rich_menu_image(menu_id, image, _headers={"Content-Type": "image/png"})
+            if default:
+                step = "set default"
+                await api.set_default_rich_menu(menu_id)
+        except ApiException as exc:
+            raise RichMenuError(f"rich menu {step} failed: HTTP {exc.status}") from None
+    return menu_id
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m channels.line.richmenu", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    reg = sub.add_parser("register", help="create the rich menu, upload its image, set it as default")
+    reg.add_argument("--dry-run", action="store_true", help="print the definition JSON and call nothing")
+    reg.add_argument("--image", type=Path, help="PNG to upload instead of the drawn one")
+    reg.add_argument("--no-default", action="store_true", help="do not make it the default menu")
+    img = sub.add_parser("image", help="write the drawn menu image to a PNG file")
+    img.add_argument("out", type=Path)
+    for p in (reg, img):
+        p.add_argument("--font", help="a font file with Japanese glyphs (default: Noto Sans CJK if installed)")
+    args = parser.parse_args(argv)
+
+    definition = load_definition()
+    if args.command == "image":
+        args.out.write_bytes(draw_image(definition, args.font))
+        print(f"wrote {args.out}")
+        return 0
+    if args.dry_run:
+        print(json.dumps(definition, ensure_ascii=False, indent=2))
+        return 0
+    try:
+        settings = LineSettings.from_env()
+    except SettingsError as exc:
+        print(f"richmenu: {exc}", file=sys.stderr)
+        return 2
+    if not settings.access_token:
+        print("richmenu: set LINE_CHANNEL_ACCESS_TOKEN first", file=sys.stderr)
+        return 2
+    image = args.image.read_bytes() if args.image else draw_image(definition, args.font)
+    try:
+        menu_id = asyncio.run(register(settings, definition, image, default=not args.no_default))
+    except RichMenuError as exc:
+        print(f"richmenu: {exc}", file=sys.stderr)
+        return 1
+    print(f"rich menu {menu_id} registered" + ("" if args.no_default else " and set as default"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

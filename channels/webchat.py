@@ -1,0 +1,108 @@
+"""Web chat: the JSON chat API (POST /api/chat) and the page (GET /, /static/*)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypedDict
+
+from aiohttp import web
+
+from channels.errors import EmptyText, InvalidField, InvalidJSON, PayloadTooLarge, TextTooLong, UnsupportedMediaType
+from channels.jsonutil import json_response
+from channels.language import AUTO, LanguageDecider, validate_requested
+from channels.rasa_client import RASA_CLIENT, ChatMessage, ChatMeta
+from channels.settings import SETTINGS
+
+log = logging.getLogger("channels.webchat")
+
+LANGUAGE_DECIDER = web.AppKey("language_decider", LanguageDecider)
+MAX_SENDER_ID_CHARS = 128
+
+
+class ChatRequest(TypedDict):
+    sender_id: str
+    text: str
+    lang: str
+
+
+class ChatResponse(TypedDict):
+    lang: str
+    messages: list[ChatMessage]
+    meta: ChatMeta
+
+
+async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType()
+    # Refuse a declared oversize body before reading it; chunked bodies are capped by client_max_size.
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(max_bytes=max_bytes)
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge(max_bytes=max_bytes) from exc
+    try:
+        body = json.loads(raw.decode(request.charset or "utf-8"))
+    except (ValueError, LookupError) as exc:  # bad JSON, bad UTF-8 or an unknown charset
+        raise InvalidJSON() from exc
+    if not isinstance(body, dict):
+        raise InvalidJSON()
+    return body
+
+
+def _string_field(body: dict[str, Any], name: str, *, default: str | None = None) -> str:
+    value = body.get(name, default)
+    if value is None:
+        raise InvalidField(f"Missing field {name!r}.", message_ja=f"項目 {name} がありません。", field=name)
+    if not isinstance(value, str):
+        raise InvalidField(
+            f"Field {name!r} must be a string.", message_ja=f"項目 {name} は文字列にしてください。", field=name
+        )
+    return value
+
+
+def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest:
+    sender_id = _string_field(body, "sender_id")
+    text = _string_field(body, "text")
+    lang = _string_field(body, "lang", default=AUTO)
+    if not sender_id.strip() or len(sender_id) > MAX_SENDER_ID_CHARS:
+        raise InvalidField(
+            f"Field 'sender_id' must be 1-{MAX_SENDER_ID_CHARS} characters.",
+            message_ja=f"sender_id は1〜{MAX_SENDER_ID_CHARS}文字にしてください。",
+            field="sender_id",
+        )
+    text = text.strip()
+    if not text:
+        raise EmptyText()
+    if len(text) > max_text_chars:
+        raise TextTooLong(
+            f"The message is too long ({len(text)} characters). Please keep it under {max_text_chars}.",
+            message_ja=f"メッセージが長すぎます（{len(text)}文字）。{max_text_chars}文字以内にしてください。",
+            max_chars=max_text_chars,
+        )
+    return ChatRequest(sender_id=sender_id, text=text, lang=validate_requested(lang))
+
+
+async def chat(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    chat_request = parse_chat_request(await read_json_object(request, settings.max_body_bytes), settings.max_text_chars)
+    lang = request.app[LANGUAGE_DECIDER](chat_request["lang"], chat_request["text"])
+    reply = await request.app[RASA_CLIENT].send(chat_request["sender_id"], chat_request["text"], lang=lang)
+    meta = reply["meta"]
+    # Metadata only: the message text and sender id stay out of the logs.
+    log.info(
+        "chat lang=%s chars=%d intent=%s confidence=%.2f fallback=%s",
+        lang, len(chat_request["text"]), meta["intent"] or "-", meta["confidence"], meta["fallback"],
+    )  # fmt: skip
+    return json_response(ChatResponse(lang=lang, messages=reply["messages"], meta=meta))
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(request.app[SETTINGS].static_dir / "index.html")
+
+
+def add_routes(app: web.Application, static_dir: Any) -> None:
+    app.router.add_post("/api/chat", chat)
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", static_dir, follow_symlinks=False)

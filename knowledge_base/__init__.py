@@ -1,0 +1,1 @@
+"""Chiba City knowledge: data files with sources, Japanese matching, FAISS retrieval (entry point: service)."""

@@ -1,0 +1,64 @@
+"""Build (or confirm) the FAISS indexes: `python -m knowledge_base.build_index [--force]`.
+
+Runs in `make run` / `make test`. Exits 2 with every problem listed when the data files are invalid, 3 when the
+embedding model is missing; rebuilds only when the data files or the model changed (see index.meta.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from knowledge_base.models import DataError, load_knowledge, validate
+from knowledge_base.settings import Settings
+
+
+def _progress(message: str) -> None:
+    print(f"[build_index] {message}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when the data and model are unchanged")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+
+    _progress(f"checking data in {settings.data_dir}")
+    try:
+        knowledge = load_knowledge(settings.data_dir)
+        problems = validate(knowledge)
+        if problems:
+            raise DataError(problems)
+    except DataError as exc:
+        print(
+            f"[build_index] ERROR: the knowledge-base data is invalid ({len(exc.problems)} problems):", file=sys.stderr
+        )
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    _progress(
+        f"{len(knowledge.categories)} categories, {len(knowledge.items)} items, {len(knowledge.faq)} FAQ entries, "
+        f"{len(knowledge.towns)} towns"
+    )
+
+    from knowledge_base.embeddings import EmbeddingError
+    from knowledge_base.index import default_embedder, load_or_build
+
+    started = time.monotonic()
+    try:
+        embedder = default_embedder()
+    except EmbeddingError as exc:
+        print(f"[build_index] ERROR: {exc}", file=sys.stderr)
+        return 3
+    indexes = load_or_build(knowledge, settings.data_dir, settings.index_dir, embedder, _progress, force=args.force)
+    state = "built" if indexes.built else "up to date (data and model unchanged)"
+    _progress(
+        f"index {state}: {len(indexes.items)} item rows, {len(indexes.faq)} FAQ rows "
+        f"in {settings.index_dir} ({time.monotonic() - started:.1f}s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

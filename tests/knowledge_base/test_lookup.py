@@ -1,0 +1,206 @@
+"""Item lookup, FAQ search, collection days and the index cache — on the fixture with a model-free encoder,
+and the accuracy on resident-style variants (variants.yaml) against the real data and the real model."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from knowledge_base import build_index
+from knowledge_base.index import FunctionEmbedder, load_or_build
+from knowledge_base.models import load_knowledge
+from knowledge_base.service import KnowledgeBase, UnknownCategory
+from knowledge_base.settings import Settings
+
+VARIANTS = Path(__file__).parent / "variants.yaml"
+ACCURACY_TARGET = 0.9  # share of variants answered with the right category (one clarifying tap allowed)
+STRICT_TARGET = 0.85  # share answered right straight away, without a clarifying question
+
+
+@pytest.fixture
+def kb(fixture_settings: Settings, fake_embedder: FunctionEmbedder) -> KnowledgeBase:
+    return KnowledgeBase.load(fixture_settings, fake_embedder)
+
+
+@pytest.mark.parametrize(
+    ("message", "name", "method"),
+    [
+        ("スプレー缶", "スプレー缶", "exact"),
+        ("ｽﾌﾟﾚｰ缶", "スプレー缶", "exact"),
+        ("すぷれーかん", "スプレー缶", "exact"),  # the reading
+        ("スプレ缶", "スプレー缶", "exact"),  # long vowel left out
+        ("スプレー缶は何ごみですか？", "スプレー缶", "exact"),
+        ("スプレー缶ってどうやって出すの", "スプレー缶", "exact"),
+        ("使い終わったスプレー缶を捨てたいです", "スプレー缶", "exact"),
+        ("How do I throw away a spray can?", "スプレー缶", "exact"),
+        ("ぺっとぼとる", "ペットボトル", "exact"),
+        ("ＰＥＴボトルの捨て方", "ペットボトル", "exact"),
+        ("ペットボトルのキャップは何ごみ", "ペットボトルのキャップ", "exact"),
+        ("壊れた傘を捨てたい", "傘", "exact"),
+        ("カイロは燃えるごみ？", "使い捨てカイロ", "exact"),
+        # The known name that ends last is the head noun: 「AのB」 is a B.
+        ("昨日スーパーでもらったジュースの缶", "空き缶", "contained"),
+        ("キャップを外したペットボトル", "ペットボトル", "contained"),
+        ("単三電池が余っているけどどうする", "乾電池", "contained"),
+    ],
+)
+def test_lookup_found(kb: KnowledgeBase, message: str, name: str, method: str) -> None:
+    result = kb.lookup_item(message)
+    assert result.status == "found", result
+    assert result.best is not None and result.best.item.name == name
+    assert result.method == method
+    assert result.best.score == 1.0
+
+
+def test_vector_lookup_for_an_unlisted_spelling(kb: KnowledgeBase) -> None:
+    result = kb.lookup_item("すぷれい缶")  # misspelt: no exact or contained match
+    assert result.status == "found" and result.method == "vector"
+    assert result.best is not None and result.best.item.name == "スプレー缶"
+    assert 0.5 <= result.best.score < 1.0
+
+
+@pytest.mark.parametrize("message", ["今日の天気は？", "市役所の電話番号", "", "？？？"])
+def test_not_found(kb: KnowledgeBase, message: str) -> None:
+    result = kb.lookup_item(message)
+    assert result.status == "not_found"
+    assert result.best is None
+
+
+def test_close_candidates_of_different_categories_ask(fixture_settings: Settings, hashed_bigrams) -> None:
+    def queries(texts):
+        # 「ランプ」 sits exactly between 電球 (不燃ごみ) and 蛍光管 (有害ごみ).
+        if list(texts) == ["ランプ"]:
+            mixed = hashed_bigrams(["電球"])[0] + hashed_bigrams(["蛍光管"])[0]
+            return (mixed / np.linalg.norm(mixed))[None, :]
+        return hashed_bigrams(texts)
+
+    kb = KnowledgeBase.load(fixture_settings, FunctionEmbedder("test/mixed", queries, hashed_bigrams))
+    result = kb.lookup_item("ランプ")
+    assert result.status == "ambiguous"
+    assert {m.item.name for m in result.candidates} == {"電球", "蛍光管"}
+
+
+def test_item_by_key_round_trip(kb: KnowledgeBase) -> None:
+    item = kb.lookup_item("スプレー缶").best.item  # type: ignore[union-attr]
+    assert kb.item_by_key(item.key) is item
+    assert kb.item_by_key("no-such-item") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "faq_id"),
+    [
+        ("粗大ごみはどうやって出しますか", None, "sodai_procedure"),
+        ("粗大ごみはどうやって出しますか？", "sodai", "sodai_procedure"),
+        ("ごみは何時までに出せばいい", None, "deadline"),
+    ],
+)
+def test_search_faq(kb: KnowledgeBase, question: str, topic: str | None, faq_id: str) -> None:
+    found = kb.search_faq(question, topic)
+    assert found is not None and found[0].id == faq_id
+    assert found[0].source.startswith("http")
+
+
+@pytest.mark.parametrize(("question", "topic"), [("粗大ごみはどうやって出しますか", "rules"), ("猫の予防接種", None)])
+def test_search_faq_none(kb: KnowledgeBase, question: str, topic: str | None) -> None:
+    assert kb.search_faq(question, topic) is None
+
+
+def test_collection_days_for_a_town(kb: KnowledgeBase) -> None:
+    town = kb.find_towns("中央区青葉町")[0]
+    entries = {e.category.id: e for e in kb.collection_days(town, today=date(2025, 6, 2))}
+    assert set(entries) == {"kanen", "funen", "yugai", "bin_kan_pet"}  # 粗大ごみ has no station day
+    assert entries["kanen"].description == "毎週月曜日・木曜日"
+    assert entries["kanen"].next_dates == [date(2025, 6, 2), date(2025, 6, 5), date(2025, 6, 9)]
+    assert entries["yugai"].pattern == "1・3水"
+    assert entries["yugai"].next_dates[0] == date(2025, 6, 4)
+
+
+def test_collection_days_one_category_and_no_collection(kb: KnowledgeBase) -> None:
+    town = kb.find_towns("美浜区打瀬1丁目")[0]
+    (kanen,) = kb.collection_days(town, "kanen", today=date(2025, 6, 2), count=2)
+    assert kanen.next_dates == [] and town.footnote
+    with pytest.raises(UnknownCategory):
+        kb.collection_days(town, "moeru")
+
+
+def test_health_counts(kb: KnowledgeBase) -> None:
+    assert kb.health() == {
+        "categories": 5,
+        "items": 11,
+        "item_rows": 44,  # names + readings + aliases, without repeats (傘: かさ twice)
+        "faq": 2,
+        "faq_rows": 4,
+        "towns": 8,
+    }
+
+
+def test_index_is_rebuilt_only_when_data_or_model_change(fixture_settings: Settings, fake_embedder) -> None:
+    settings = fixture_settings
+    knowledge = load_knowledge(settings.data_dir)
+    assert load_or_build(knowledge, settings.data_dir, settings.index_dir, fake_embedder).built
+    assert not load_or_build(knowledge, settings.data_dir, settings.index_dir, fake_embedder).built
+    meta = json.loads((settings.index_dir / "meta.json").read_text(encoding="utf-8"))
+    assert meta["model_id"] == "test/hashed-bigrams" and len(meta["data_hash"]) == 64
+
+    other_model = FunctionEmbedder("test/other", fake_embedder.encode_queries, fake_embedder.encode_passages)
+    assert load_or_build(knowledge, settings.data_dir, settings.index_dir, other_model).built
+
+    faq = settings.data_dir / "garbage" / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert load_or_build(knowledge, settings.data_dir, settings.index_dir, other_model).built
+
+
+def test_damaged_index_is_rebuilt(fixture_settings: Settings, fake_embedder) -> None:
+    knowledge = load_knowledge(fixture_settings.data_dir)
+    load_or_build(knowledge, fixture_settings.data_dir, fixture_settings.index_dir, fake_embedder)
+    (fixture_settings.index_dir / "items.faiss").write_bytes(b"garbage")
+    assert load_or_build(knowledge, fixture_settings.data_dir, fixture_settings.index_dir, fake_embedder).built
+
+
+def test_build_index_refuses_invalid_data(fixture_data: Path, monkeypatch, capsys) -> None:
+    items = fixture_data / "garbage" / "items" / "yugai.yaml"
+    items.write_text(items.read_text(encoding="utf-8").replace("category: yugai", "category: moeru"), "utf-8")
+    monkeypatch.setenv("CHIBA_DATA_DIR", str(fixture_data))
+    assert build_index.main([]) == 2
+    assert "unknown category 'moeru'" in capsys.readouterr().err
+
+
+# ---- accuracy on the real data ------------------------------------------------------------------------------
+
+
+def _variants() -> list[dict[str, str]]:
+    return yaml.safe_load(VARIANTS.read_text(encoding="utf-8"))
+
+
+def test_variants_file_is_big_enough() -> None:
+    cases = _variants()
+    assert len(cases) >= 150
+    assert all(set(case) >= {"text", "category"} for case in cases)
+
+
+def test_variant_accuracy(real_kb: KnowledgeBase) -> None:
+    cases = _variants()
+    unknown = {case["category"] for case in cases} - set(real_kb.knowledge.categories)
+    assert not unknown, f"variants.yaml uses unknown categories {unknown}"
+    strict = lenient = 0
+    misses = []
+    for case in cases:
+        result = real_kb.lookup_item(case["text"])
+        right = result.status == "found" and result.best is not None and result.best.item.category == case["category"]
+        asked = result.status == "ambiguous" and any(m.item.category == case["category"] for m in result.candidates)
+        strict += right
+        lenient += right or asked
+        if not right:
+            got = [f"{m.item.name}/{m.item.category}:{m.score:.3f}" for m in result.candidates[:3]]
+            misses.append(f"  {case['text']!r} expected {case['category']}: {result.status} {result.method} {got}")
+    print(
+        f"\nvariants: {len(cases)}, right at once {strict / len(cases):.3f}, right after one question "
+        f"{lenient / len(cases):.3f}; misses:\n" + "\n".join(misses)
+    )
+    assert lenient / len(cases) >= ACCURACY_TARGET
+    assert strict / len(cases) >= STRICT_TARGET
