@@ -26,18 +26,22 @@ from actions.towns import choose_town, remember
 from translations.messages import render
 
 if TYPE_CHECKING:
-    from knowledge_base.models import Item
-    from knowledge_base.service import ItemLookup, KnowledgeBase
+    from knowledge_base.service import ItemLookup, ItemMatch, KnowledgeBase
 
 ITEM_INTENT = "ask_garbage_item"
 
 
 def _found(
-    kb: KnowledgeBase, item: Item, tracker: Tracker, settings: Settings, lang: str
+    kb: KnowledgeBase, match: ItemMatch, query: str, tracker: Tracker, settings: Settings, lang: str
 ) -> tuple[str, list[str], list[EventType]]:
     """Reply text, sources and slot events for an item that was recognised."""
+    item = match.item
     category = kb.category(item.category)
-    lines = [render("item_found", lang, item=item.name, category=category.name)]
+    lines = []
+    if match.score < 1.0:
+        # A similarity match, not a name the resident typed: say which item the answer is about.
+        lines.append(render("item_closest", lang, query=query, item=item.name))
+    lines.append(render("item_found", lang, item=item.name, category=category.name))
     how = item.how or category.how
     if how:
         lines.append(render("item_how", lang, how=display(how)))
@@ -92,7 +96,7 @@ class ActionGarbageItem(Action):
         settings = Settings.from_env()
         lookup = kb.lookup_item(query)
         if lookup.status == "found" and lookup.best is not None:
-            text, sources, events = _found(kb, lookup.best.item, tracker, settings, lang)
+            text, sources, events = _found(kb, lookup.best, query, tracker, settings, lang)
             dispatcher.utter_message(text=text)
             send_sources(dispatcher, sources)
             return events

@@ -20,10 +20,26 @@ import psutil
 from scripts.stack_process import StackProcess
 
 QUESTIONS = [
-    "スプレー缶は何ごみ？", "ペットボトルの捨て方", "フライパンは何ごみですか", "新聞紙は何ごみ？", "ソファを捨てたい",
-    "中央区青葉町の可燃ごみはいつ？", "電池は何ごみ", "傘を捨てたい", "生ごみは何ごみ", "段ボールの出し方",
-    "粗大ごみの申し込み方法", "ごみは何時までに出せばいい？", "蛍光灯は何ごみ", "テレビを捨てたい", "紙おむつは何ごみ",
-    "稲毛区小仲台の不燃ごみの日は？", "ライターの捨て方", "古着は何ごみ", "CDは何ごみ", "卵のパックは何ごみ",
+    "スプレー缶は何ごみ？",
+    "ペットボトルの捨て方",
+    "フライパンは何ごみですか",
+    "新聞紙は何ごみ？",
+    "ソファを捨てたい",
+    "中央区青葉町の可燃ごみはいつ？",
+    "電池は何ごみ",
+    "傘を捨てたい",
+    "生ごみは何ごみ",
+    "段ボールの出し方",
+    "粗大ごみの申し込み方法",
+    "ごみは何時までに出せばいい？",
+    "蛍光灯は何ごみ",
+    "テレビを捨てたい",
+    "紙おむつは何ごみ",
+    "稲毛区小仲台の不燃ごみの日は？",
+    "ライターの捨て方",
+    "古着は何ごみ",
+    "CDは何ごみ",
+    "卵のパックは何ごみ",
 ]
 
 
@@ -39,8 +55,11 @@ def rss_by_service(stack: StackProcess) -> dict[str, float]:
     out: dict[str, float] = {}
     for child in psutil.Process(stack.proc.pid).children():
         cmd = " ".join(child.cmdline())
-        name = "rasa" if " rasa run" in f" {cmd}" or "/rasa run" in cmd else (
-            "actions" if "rasa_sdk" in cmd else "gateway" if "-m channels" in cmd else cmd[:40])
+        name = (
+            "rasa"
+            if " rasa run" in f" {cmd}" or "/rasa run" in cmd
+            else ("actions" if "rasa_sdk" in cmd else "gateway" if "-m channels" in cmd else cmd[:40])
+        )
         procs = [child, *child.children(recursive=True)]
         out[name] = sum(p.memory_info().rss for p in procs) / 2**20
     return out
@@ -63,8 +82,10 @@ def main() -> None:
                 timings.append((time.perf_counter() - t0) * 1000)
                 errors += status != 200
         print(f"/api/chat Japanese garbage questions: n={len(timings)} errors={errors}")
-        print(f"  p50 {statistics.median(timings):.1f} ms  p95 {percentile(timings, 0.95):.1f} ms  "
-              f"max {max(timings):.1f} ms")
+        print(
+            f"  p50 {statistics.median(timings):.1f} ms  p95 {percentile(timings, 0.95):.1f} ms  "
+            f"max {max(timings):.1f} ms"
+        )
         for name, mib in rss_by_service(stack).items():
             print(f"  RSS {name}: {mib:.0f} MiB")
 

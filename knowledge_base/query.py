@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import neologdn
 
@@ -19,10 +20,10 @@ _FRAME_WORD = (
     r"ごみ|ゴミ|塵|回収|収集|廃棄|片付|片づ|かたづ|いらな|要らな|いる|要る|リサイクル|りさいくる)"
 )
 _PARTICLE = r"(?:って|は|を|の|も|が|とか|ってさ|て何)"
-_PARTICLE_FRAME = re.compile(rf"^(?P<item>.+?)\s*{_PARTICLE}\s*{_FRAME_WORD}")
+_FRAME_AT = re.compile(rf"\s*{_PARTICLE}\s*{_FRAME_WORD}")
 # Frames written straight after the item (「スプレー缶 捨て方」「スプレー缶何ごみ」).
-_BARE_FRAME = re.compile(
-    r"^(?P<item>.+?)\s*(?:何ごみ|なにごみ|何ゴミ|なにゴミ|何の?ごみ|捨て方|すてかた|棄て方|出し方|だしかた|分別方法|分別|"
+_BARE_FRAME_AT = re.compile(
+    r"\s*(?:何ごみ|なにごみ|何ゴミ|なにゴミ|何の?ごみ|捨て方|すてかた|棄て方|出し方|だしかた|分別方法|分別|"
     r"捨てたい|すてたい|処分方法|処分したい|処分|捨てる|出す日)(?:\s|[はをのでにっ?!？！]|$)"
 )
 _ENGLISH = re.compile(
@@ -32,14 +33,24 @@ _ENGLISH = re.compile(
     r"(?:\s+(?:burnable|non-burnable|garbage|trash|waste|recyclable))?\s*\??$",
     re.IGNORECASE,
 )
-# Openers and modifiers that are not part of the item: 「すみません、」「壊れた」「使い終わった」「古い」.
-_PREFIX = re.compile(
+# Openers are never part of the item; modifiers are (「汚れた衣類」 is 可燃ごみ, 「衣類」 is 古紙・布類), so a phrase
+# without its modifier is only tried after the phrase with it.
+_OPENER = re.compile(
     r"^(?:すみません|すいません|あの[ー〜]*|えっと|ちょっと|質問です|しつもんです|教えてください|おしえてください|"
-    r"こんにちは|千葉市で?は?|うちの|家の|いえの|古い|ふるい|古くなった|壊れた|こわれた|割れた|われた|使い終わった|"
-    r"つかいおわった|使用済みの|使用済み|使い捨ての|いらない|要らない|いらなくなった|不要な|不要になった|空の|からの|"
-    r"中身が空の|汚れた|よごれた|大きい|小さい|昔の|子供の|子どもの)[\s、,]*"
+    r"こんにちは|千葉市で?は?)[\s、,]*"
+)
+_MODIFIER = re.compile(
+    r"^(?:うちの|家の|いえの|古い|ふるい|古くなった|壊れた|こわれた|割れた|われた|使い終わった|つかいおわった|"
+    r"使用済みの|使用済み|使い捨ての|いらない|要らない|いらなくなった|不要な|不要になった|空の|からの|中身が空の|"
+    r"汚れた|よごれた|大きい|小さい|昔の|子供の|子どもの)[\s、,]*"
 )
 _EDGE_PUNCT = "\"'「」『』()（）[]【】?？!！。．.、,，:：;；~〜 \u3000"
+
+
+@dataclass(frozen=True)
+class Phrases:
+    exact: list[str]  # to match whole against known names, longest first (「掃除機のごみ」 before 「掃除機」)
+    core: str  # the item part of the question: search inside it and embed it
 
 
 def light_normalize(text: str) -> str:
@@ -48,24 +59,41 @@ def light_normalize(text: str) -> str:
     return text.strip(_EDGE_PUNCT)
 
 
-def _strip_prefixes(phrase: str) -> str:
+def _strip(pattern: re.Pattern[str], phrase: str) -> str:
     previous = None
     while previous != phrase:
         previous = phrase
-        phrase = _PREFIX.sub("", phrase).strip(_EDGE_PUNCT)
+        phrase = pattern.sub("", phrase).strip(_EDGE_PUNCT)
     return phrase
 
 
-def item_phrases(text: str) -> list[str]:
-    """Candidate item phrases, most specific first: without frame and modifiers, without frame, the whole text."""
+def _cuts(text: str) -> list[str]:
+    """Every prefix of `text` that ends where a question frame starts, longest first."""
+    english = _ENGLISH.match(text)
+    if english:
+        return [english["item"].strip(_EDGE_PUNCT)]
+    cuts = set()
+    for start in range(1, len(text)):
+        rest = text[start:]
+        if _FRAME_AT.match(rest) or _BARE_FRAME_AT.match(rest):
+            cut = text[:start].strip(_EDGE_PUNCT)
+            if cut:
+                cuts.add(cut)
+    return sorted(cuts, key=len, reverse=True)
+
+
+def item_phrases(text: str) -> Phrases:
+    """The whole message, the message cut before each question frame, and those without openers/modifiers."""
     whole = light_normalize(text)
-    phrases: list[str] = []
-    core = whole
-    for pattern in (_ENGLISH, _PARTICLE_FRAME, _BARE_FRAME):
-        match = pattern.match(core)
-        if match and match["item"].strip(_EDGE_PUNCT):
-            core = match["item"].strip(_EDGE_PUNCT)
-    for phrase in (_strip_prefixes(core), core, whole):
-        if phrase and phrase not in phrases:
-            phrases.append(phrase)
-    return phrases
+    cuts = _cuts(whole)
+    core = _strip(_OPENER, cuts[-1] if cuts else whole)
+    exact: list[str] = []
+    candidates = [whole, *cuts]
+    for phrase in (
+        *candidates,
+        *(_strip(_OPENER, c) for c in candidates),
+        *(_strip(_MODIFIER, _strip(_OPENER, c)) for c in candidates),
+    ):
+        if phrase and phrase not in exact:
+            exact.append(phrase)
+    return Phrases(exact, core)

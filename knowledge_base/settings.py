@@ -35,7 +35,7 @@ class Settings:
         return cls(
             data_dir=_path("CHIBA_DATA_DIR", _ROOT / "knowledge_base" / "data"),
             index_dir=_path("CHIBA_INDEX_DIR", _ROOT / "var" / "index"),
-            item_threshold=_float("CHIBA_ITEM_THRESHOLD", 0.86),
+            item_threshold=_float("CHIBA_ITEM_THRESHOLD", 0.895),
             item_margin=_float("CHIBA_ITEM_MARGIN", 0.01),
-            faq_threshold=_float("CHIBA_FAQ_THRESHOLD", 0.86),
+            faq_threshold=_float("CHIBA_FAQ_THRESHOLD", 0.91),
         )

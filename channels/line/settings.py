@@ -24,6 +24,8 @@ class LineSettings:
     api_base_url: str = field(default="https://api.line.me", metadata={"env": "LINE_API_BASE_URL"})
     # Rich-menu images go to a separate host on the real platform.
     api_data_base_url: str = field(default="https://api-data.line.me", metadata={"env": "LINE_API_DATA_BASE_URL"})
+    # A webhook batches events; the gateway-wide body cap (64 kB) could refuse a large batch, so LINE has its own.
+    max_body_bytes: int = field(default=1024 * 1024, metadata={"env": "CHIBA_LINE_MAX_BODY_BYTES"})
     db_path: Path = field(default=Path("var/line.db"), metadata={"env": "CHIBA_LINE_DB"})
     # Seconds for one LINE API call.
     api_timeout: float = field(default=10.0, metadata={"env": "CHIBA_LINE_API_TIMEOUT"})
@@ -44,7 +46,7 @@ class LineSettings:
         for name in ("api_base_url", "api_data_base_url"):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise SettingsError(f"{_env_name(name)} must be an http(s) URL, got {getattr(self, name)!r}")
-        for name in ("api_timeout", "event_ttl_seconds"):
+        for name in ("api_timeout", "event_ttl_seconds", "max_body_bytes"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{_env_name(name)} must be positive, got {getattr(self, name)}")
         for name in ("max_retries", "retry_base_delay", "retry_max_delay", "loading_after", "shutdown_grace"):
