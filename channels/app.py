@@ -7,6 +7,7 @@ from aiohttp import web
 from channels.errors import error_middleware
 from channels.health import healthz
 from channels.language import LanguageDecider, decide_language
+from channels.line import setup_line
 from channels.rasa_client import http_session_ctx
 from channels.settings import SETTINGS, Settings
 from channels.webchat import LANGUAGE_DECIDER, add_routes
@@ -44,4 +45,5 @@ def create_app(
     app.on_response_prepare.append(_add_headers)
     app.router.add_get("/healthz", healthz)
     add_routes(app, settings.static_dir)
+    setup_line(app)  # after http_session_ctx so LINE reuses the shared client session
     return app

@@ -139,7 +139,7 @@ class KnowledgeBase:
         return self._decide(matches, method="contained") if matches else None
 
     def _vector_lookup(self, phrase: str) -> ItemLookup:
-        """Nearest names by cosine, plus a bonus for shared characters: 「ペンキ」 is nearer 「ペンキ缶」 than 「工具」."""
+        """Nearest names by cosine + a bonus for shared characters (「ペンキ」: 「ペンキ缶」 before 「工具」)."""
         grams = _grams(normalize(phrase))
         per_item: dict[int, ItemMatch] = {}
         for row, cosine in self._indexes.items.search(self._query_vector(phrase), k=40):

@@ -55,6 +55,7 @@ class Service:
     name: str
     argv: list[str]
     cwd: Path
+    env: dict[str, str]
 
 
 def child_env(s: StackSettings) -> dict[str, str]:
@@ -66,8 +67,7 @@ def child_env(s: StackSettings) -> dict[str, str]:
         TOKENIZERS_PARALLELISM="false",
         SANIC_HOST="127.0.0.1",  # rasa_sdk binds 0.0.0.0 unless told otherwise
         RASA_URL=f"http://127.0.0.1:{s.rasa_port}",
-        ACTION_SERVER_URL=f"http://127.0.0.1:{s.actions_port}/webhook",
-        ACTION_SERVER_BASE_URL=f"http://127.0.0.1:{s.actions_port}",
+        ACTION_SERVER_URL=f"http://127.0.0.1:{s.actions_port}",
         CHIBA_TRACKER_DB=str(s.tracker_db),
         CHIBA_GATEWAY_PORT=str(s.gateway_port),
         RASA_TELEMETRY_ENABLED="false",
@@ -84,9 +84,11 @@ def services(s: StackSettings) -> list[Service]:
             [str(bot_bin / "rasa"), "run", "--model", str(s.rasa_model), "--endpoints", "endpoints.yml",
              "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(s.rasa_port)],
             ROOT / "bot",
+            # Rasa's endpoints.yml wants the webhook itself; the gateway wants the server's base URL.
+            {"ACTION_SERVER_URL": f"http://127.0.0.1:{s.actions_port}/webhook"},
         ),
-        Service("actions", [svc_python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(s.actions_port)], ROOT),
-        Service("gateway", [svc_python, "-m", "channels"], ROOT),
+        Service("actions", [svc_python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(s.actions_port)], ROOT, {}),
+        Service("gateway", [svc_python, "-m", "channels"], ROOT, {}),
     ]
 
 
@@ -158,7 +160,8 @@ async def main() -> int:
     pipes = []
     for svc in services(s):
         proc = await asyncio.create_subprocess_exec(
-            *svc.argv, cwd=svc.cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            *svc.argv, cwd=svc.cwd, env={**env, **svc.env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # the supervisor alone decides when children stop
         )
         procs[svc.name] = proc

@@ -43,10 +43,11 @@ def load_definition() -> dict[str, Any]:
 
 
 def _find_font(explicit: str | None) -> str | None:
-    for candidate in (explicit, *FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
+    if explicit:
+        if not Path(explicit).is_file():
+            raise FileNotFoundError(f"font not found: {explicit}")
+        return explicit
+    return next((c for c in FONT_CANDIDATES if Path(c).is_file()), None)
 
 
 def draw_image(definition: dict[str, Any], font_path: str | None = None) -> bytes:
@@ -64,17 +65,23 @@ def draw_image(definition: dict[str, Any], font_path: str | None = None) -> byte
     def font(size: int) -> Any:
         return ImageFont.truetype(font_file, size) if font_file else ImageFont.load_default(size)
 
-    big, small = font(110), font(64)
+    def fitted(label: str, size: int, room: int) -> Any:
+        # Shrink until the label fits its tile: English labels are much wider than the Japanese ones.
+        while size > 24 and draw.textlength(label, font=font(size)) > room:
+            size -= 6
+        return font(size)
+
     for area, (ja, en, colour, icon) in zip(definition["areas"], TILES, strict=True):
         b = area["bounds"]
         x0, y0, x1, y1 = b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]
         draw.rectangle((x0 + 6, y0 + 6, x1 - 6, y1 - 6), fill=colour)
         cx = (x0 + x1) // 2
         _icon(draw, icon, cx, y0 + 250)
-        title = ja if font_file else en  # the default bitmap font has no kana/kanji
-        draw.text((cx, y0 + 520), title, font=big, fill="#ffffff", anchor="mm")
+        room = x1 - x0 - 80
+        title = ja if font_file else en  # the default font has no kana/kanji
+        draw.text((cx, y0 + 520), title, font=fitted(title, 110, room), fill="#ffffff", anchor="mm")
         if font_file:
-            draw.text((cx, y0 + 660), en, font=small, fill="#ffffff", anchor="mm")
+            draw.text((cx, y0 + 660), en, font=fitted(en, 64, room), fill="#ffffff", anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -157,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
 
     definition = load_definition()
     if args.command == "image":
-        args.out.write_bytes(draw_image(definition, args.font))
+        try:
+            args.out.write_bytes(draw_image(definition, args.font))
+        except FileNotFoundError as exc:
+            print(f"richmenu: {exc}", file=sys.stderr)
+            return 2
         print(f"wrote {args.out}")
         return 0
     if args.dry_run:
@@ -171,7 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.access_token:
         print("richmenu: set LINE_CHANNEL_ACCESS_TOKEN first", file=sys.stderr)
         return 2
-    image = args.image.read_bytes() if args.image else draw_image(definition, args.font)
+    try:
+        image = args.image.read_bytes() if args.image else draw_image(definition, args.font)
+    except FileNotFoundError as exc:
+        print(f"richmenu: {exc}", file=sys.stderr)
+        return 2
     try:
         menu_id = asyncio.run(register(settings, definition, image, default=not args.no_default))
     except RichMenuError as exc:

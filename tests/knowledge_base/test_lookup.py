@@ -204,3 +204,46 @@ def test_variant_accuracy(real_kb: KnowledgeBase) -> None:
     )
     assert lenient / len(cases) >= ACCURACY_TARGET
     assert strict / len(cases) >= STRICT_TARGET
+
+
+def test_every_item_name_asked_as_a_question_finds_that_item(real_kb: KnowledgeBase) -> None:
+    wrong = []
+    for item in real_kb.knowledge.items:
+        result = real_kb.lookup_item(f"{item.name}は何ごみですか？")
+        if result.status != "found" or result.best is None or result.best.item is not item:
+            wrong.append(f"{item.name}: {result.status} {[m.item.name for m in result.candidates]}")
+    assert len(wrong) <= 0.02 * len(real_kb.knowledge.items), "\n".join(wrong)
+
+
+@pytest.mark.parametrize("message", ["今日の天気は？", "住民票を取りたい", "こんにちは", "マイナンバーカードの申請"])
+def test_real_off_topic_messages_are_not_items(real_kb: KnowledgeBase, message: str) -> None:
+    assert real_kb.lookup_item(message).status == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("粗大ごみの出し方を教えて", "sodai"),
+        ("年末年始もごみは出せる？", "yearend"),
+        ("祝日も収集ある？", "rules"),
+    ],
+)
+def test_real_faq_topics(real_kb: KnowledgeBase, question: str, topic: str) -> None:
+    found = real_kb.search_faq(question)
+    assert found is not None, question
+    assert found[0].topic == topic and found[0].source.startswith("http")
+
+
+@pytest.mark.parametrize("question", ["図書館の開館時間", "住民票を取りたい", "こんにちは"])
+def test_real_faq_ignores_other_subjects(real_kb: KnowledgeBase, question: str) -> None:
+    assert real_kb.search_faq(question) is None
+
+
+def test_real_collection_days(real_kb: KnowledgeBase) -> None:
+    (town,) = real_kb.find_towns("中央区青葉町")
+    entries = {e.category.id: e for e in real_kb.collection_days(town, today=date(2025, 12, 29))}
+    assert entries["kanen"].pattern == "月・木"
+    # Mon 12/29 yes, Thu 1/1 no (12/31–1/3 off), then as usual.
+    assert entries["kanen"].next_dates == [date(2025, 12, 29), date(2026, 1, 5), date(2026, 1, 8)]
+    assert entries["yugai"].description == "第1・第3水曜日"
+    assert "sodai" not in entries

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from line_fakes import RICHMENU, TOKEN, FakeLine
 
+from channels.line import richmenu
 from channels.line.richmenu import RichMenuError, draw_image, load_definition, main, register
 
 
@@ -29,14 +30,21 @@ def test_definition_is_valid_for_the_sdk() -> None:
     assert RichMenuRequest.from_dict(load_definition()).size.width == 2500
 
 
-@pytest.mark.parametrize("font", [None, "/no/such/font.ttf"], ids=["cjk-font", "fallback-font"])
-def test_image_is_a_png_of_the_menu_size(font: str | None) -> None:
+@pytest.mark.parametrize("cjk_font", [True, False], ids=["cjk-font", "no-cjk-font"])
+def test_image_is_a_png_of_the_menu_size(monkeypatch: pytest.MonkeyPatch, cjk_font: bool) -> None:
     from PIL import Image
 
-    png = draw_image(load_definition(), font)
+    if not cjk_font:
+        monkeypatch.setattr(richmenu, "FONT_CANDIDATES", ())
+    png = draw_image(load_definition())
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.size == (2500, 843)
     assert len(png) < 1024 * 1024  # LINE's limit for rich-menu images
+
+
+def test_missing_font_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["image", str(tmp_path / "menu.png"), "--font", "/no/such/font.ttf"]) == 2
+    assert "font not found" in capsys.readouterr().err
 
 
 def test_dry_run_prints_the_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
