@@ -65,3 +65,8 @@ def variants(text: str) -> list[str]:
 def has_kanji_or_latin(text: str) -> bool:
     """True when `text` carries a kanji or a Latin letter (short kana-only strings match too much by accident)."""
     return any("\u4e00" <= ch <= "\u9fff" or (ch.isascii() and ch.isalpha()) for ch in text)
+
+
+def has_cjk(text: str) -> bool:
+    """True for text with kana or kanji (Japanese, or Chinese, which the gateway translates first)."""
+    return any("\u3041" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uff66" <= ch <= "\uff9f" for ch in text)

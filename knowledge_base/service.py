@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from knowledge_base.collection import TownMatcher, describe, next_dates, parse_pattern
 from knowledge_base.models import Category, DataError, FaqEntry, Item, Knowledge, Town, load_knowledge, validate
-from knowledge_base.normalize import has_kanji_or_latin, loosen, normalize
+from knowledge_base.normalize import has_cjk, has_kanji_or_latin, loosen, normalize
 from knowledge_base.query import item_phrases
 from knowledge_base.settings import Settings
 
@@ -207,10 +207,11 @@ class KnowledgeBase:
         exact = self._faq_questions.get(normalize(phrase))
         if exact is not None and (topic is None or self.knowledge.faq[exact].topic == topic):
             return self.knowledge.faq[exact], 1.0
+        threshold = self._settings.faq_threshold if has_cjk(phrase) else self._settings.faq_threshold_other
         for row, score in self._indexes.faq.search(self._query_vector(phrase), k=len(self._indexes.faq)):
             entry = self.knowledge.faq[row.owner]
             if topic is None or entry.topic == topic:
-                return (entry, score) if score >= self._settings.faq_threshold else None
+                return (entry, score) if score >= threshold else None
         return None
 
     # ---- misc ---------------------------------------------------------------------------------------------

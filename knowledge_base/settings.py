@@ -28,7 +28,9 @@ class Settings:
     index_dir: Path  # CHIBA_INDEX_DIR: FAISS indexes + meta.json
     item_threshold: float  # CHIBA_ITEM_THRESHOLD: below this cosine an item lookup is "not_found"
     item_margin: float  # CHIBA_ITEM_MARGIN: candidates within this of the best make the lookup "ambiguous"
-    faq_threshold: float  # CHIBA_FAQ_THRESHOLD: below this cosine search_faq returns None
+    faq_threshold: float  # CHIBA_FAQ_THRESHOLD: below this cosine search_faq returns None (kana/kanji text)
+    # CHIBA_FAQ_THRESHOLD_OTHER: the same for text without kana/kanji (en, ko, vi...): cross-lingual cosines run lower
+    faq_threshold_other: float = 0.84
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,4 +40,5 @@ class Settings:
             item_threshold=_float("CHIBA_ITEM_THRESHOLD", 0.895),
             item_margin=_float("CHIBA_ITEM_MARGIN", 0.01),
             faq_threshold=_float("CHIBA_FAQ_THRESHOLD", 0.91),
+            faq_threshold_other=_float("CHIBA_FAQ_THRESHOLD_OTHER", 0.84),
         )

@@ -22,7 +22,7 @@ SMOKE_CONFIG = Path(__file__).parent / "configs" / "tokenizer_smoke.yml"
 
 
 def make_tokenizer(tmp_path: Path, **config: object) -> JapaneseTokenizer:
-    storage = LocalModelStorage(tmp_path / "storage")
+    storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
     return JapaneseTokenizer.create(
         {**JapaneseTokenizer.get_default_config(), **config}, storage, Resource("tokenizer"), context
@@ -119,7 +119,7 @@ def test_training_data_is_tokenized(tmp_path: Path) -> None:
 
 
 def test_persist_delete_load_round_trip(tmp_path: Path) -> None:
-    storage = LocalModelStorage(tmp_path / "storage")
+    storage = LocalModelStorage(tmp_path)
     resource = Resource("japanese_tokenizer")
     context = ExecutionContext(GraphSchema({}), "test")
     config = JapaneseTokenizer.get_default_config()
@@ -139,7 +139,7 @@ def test_persist_delete_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_load_warns_when_trained_with_another_dictionary(tmp_path: Path) -> None:
-    storage = LocalModelStorage(tmp_path / "storage")
+    storage = LocalModelStorage(tmp_path)
     resource = Resource("japanese_tokenizer")
     context = ExecutionContext(GraphSchema({}), "test")
     with storage.write_to(resource) as directory:
@@ -150,7 +150,7 @@ def test_load_warns_when_trained_with_another_dictionary(tmp_path: Path) -> None
 
 
 def test_load_without_stored_resource_still_works(tmp_path: Path) -> None:
-    storage = LocalModelStorage(tmp_path / "storage")
+    storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
     tokenizer = JapaneseTokenizer.load(JapaneseTokenizer.get_default_config(), storage, Resource("missing"), context)
 

@@ -247,3 +247,17 @@ def test_real_collection_days(real_kb: KnowledgeBase) -> None:
     assert entries["kanen"].next_dates == [date(2025, 12, 29), date(2026, 1, 5), date(2026, 1, 8)]
     assert entries["yugai"].description == "第1・第3水曜日"
     assert "sodai" not in entries
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("How do I dispose of batteries?", "batteries"), ("What time should I put out the garbage?", "rules")],
+)
+def test_real_faq_in_english(real_kb: KnowledgeBase, question: str, topic: str) -> None:
+    found = real_kb.search_faq(question)
+    assert found is not None and found[0].topic == topic
+
+
+@pytest.mark.parametrize("question", ["Where is the library?", "What is the weather today?", "天気予報"])
+def test_real_faq_ignores_other_subjects_in_any_script(real_kb: KnowledgeBase, question: str) -> None:
+    assert real_kb.search_faq(question) is None
