@@ -43,10 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     from knowledge_base.embeddings import EmbeddingError
-    from knowledge_base.index import default_embedder, load_or_build
+    from knowledge_base.index import default_embedder, default_model_id, is_current, load_or_build
 
     started = time.monotonic()
     try:
+        if not args.force and is_current(knowledge, settings.data_dir, settings.index_dir, default_model_id()):
+            _progress(f"index up to date (data and model unchanged) in {settings.index_dir}")
+            return 0
         embedder = default_embedder()
     except EmbeddingError as exc:
         print(f"[build_index] ERROR: {exc}", file=sys.stderr)

@@ -70,7 +70,8 @@ def next_dates(schedule: Schedule, start: date, count: int = 3) -> list[date]:
 def describe(schedule: Schedule) -> str:
     """Japanese description: 「毎週月曜日・木曜日」, 「第2・第4水曜日」, 「収集なし」."""
     if not schedule.collects:
-        return "地域の町内自治会にお問い合わせください" if schedule.footnote else "収集なし"
+        # A bare ※ means "see the footnote" (打瀬: no station collection; 千草台: ask the 町内自治会).
+        return "※注記をご確認ください" if schedule.footnote else "収集なし"
     days = "・".join(f"{WEEKDAYS[d]}曜日" for d in sorted(schedule.weekdays))
     weeks = "毎週" if schedule.weeks is None else "・".join(f"第{w}" for w in sorted(schedule.weeks))
     text = weeks + days

@@ -62,6 +62,13 @@ def _as_matrix(vectors: Any) -> np.ndarray:
     return np.ascontiguousarray(matrix / np.maximum(norms, 1e-12))
 
 
+def default_model_id() -> str:
+    """Id of the production encoder, known without loading it."""
+    from knowledge_base.embeddings import EmbeddingSettings
+
+    return model_fingerprint(EmbeddingSettings.from_env().model)
+
+
 def default_embedder() -> Embedder:
     """The production encoder (multilingual-e5-small through sentence-transformers)."""
     from knowledge_base import embeddings  # heavy: torch + sentence-transformers
@@ -170,10 +177,10 @@ def faq_rows(knowledge: Knowledge) -> list[Row]:
     return [Row(owner, q) for owner, entry in enumerate(knowledge.faq) for q in entry.questions]
 
 
-def _expected_meta(knowledge: Knowledge, data_dir: Path, embedder: Embedder) -> dict[str, Any]:
+def _expected_meta(knowledge: Knowledge, data_dir: Path, model_id: str) -> dict[str, Any]:
     return {
         "data_hash": data_hash(data_dir),
-        "model_id": embedder.model_id,
+        "model_id": model_id,
         "items": len(item_rows(knowledge)),
         "faq": len(faq_rows(knowledge)),
     }
@@ -186,6 +193,13 @@ def read_meta(index_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def is_current(knowledge: Knowledge, data_dir: Path, index_dir: Path, model_id: str) -> bool:
+    """True when the saved indexes were built from these data files with this model."""
+    index_dir = Path(index_dir)
+    files = [index_dir / f"{name}{suffix}" for name in ("items", "faq") for suffix in (".faiss", ".rows.json")]
+    return read_meta(index_dir) == _expected_meta(knowledge, data_dir, model_id) and all(f.is_file() for f in files)
+
+
 def load_or_build(
     knowledge: Knowledge,
     data_dir: Path,
@@ -196,7 +210,7 @@ def load_or_build(
 ) -> Indexes:
     """Load the indexes when meta.json matches the data and model; otherwise embed everything and save."""
     index_dir = Path(index_dir)
-    expected = _expected_meta(knowledge, data_dir, embedder)
+    expected = _expected_meta(knowledge, data_dir, embedder.model_id)
     if not force and read_meta(index_dir) == expected:
         try:
             return Indexes(VectorIndex.load(index_dir, "items"), VectorIndex.load(index_dir, "faq"), built=False)

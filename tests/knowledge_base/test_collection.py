@@ -25,6 +25,7 @@ REAL_DATA = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
         ("-", "収集なし"),
         ("", "収集なし"),
         ("2・4火※", "第2・第4火曜日（※注記あり）"),
+        ("※", "※注記をご確認ください"),
     ],
 )
 def test_describe(pattern: str, description: str) -> None:
