@@ -11,9 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.categories import categories_from_value, detect_categories
 from actions.kb import KnowledgeBaseUnavailable, kb_async
+from actions.localized import category_how, category_label
 from actions.replies import (
+    describe_schedule,
     display,
     format_dates,
+    join_words,
     intent_button,
     lang_of,
     latest_entity,
@@ -52,8 +55,9 @@ def _deadline_lines(entries: list[CollectionEntry], lang: str) -> list[str]:
     for entry in entries:
         if entry.next_dates and entry.category.deadline:
             names = by_deadline.setdefault(entry.category.deadline, [])
-            if entry.category.name not in names:
-                names.append(entry.category.name)
+            name = category_label(entry.category, lang)
+            if name not in names:
+                names.append(name)
     if not by_deadline:
         return []
     counts = Counter({deadline: len(names) for deadline, names in by_deadline.items()})
@@ -61,14 +65,14 @@ def _deadline_lines(entries: list[CollectionEntry], lang: str) -> list[str]:
     line = render("collection_deadline", lang, deadline=main)
     for deadline, names in by_deadline.items():
         if deadline != main:
-            line += render("collection_deadline_other", lang, categories="・".join(names), deadline=deadline)
+            line += render("collection_deadline_other", lang, categories=join_words(names, lang), deadline=deadline)
     return [line]
 
 
 def collection_reply(
     kb: KnowledgeBase, town: Town, category_ids: list[str], settings: Settings, lang: str
 ) -> tuple[str, list[str]]:
-    """Reply text and sources for a resolved town."""
+    """Reply text and sources for a resolved town (its name stays in Japanese: that is what the signs say)."""
     today, count = settings.today(), settings.next_dates
     lines = [render("collection_header", lang, town=town.label)]
     entries: list[CollectionEntry] = []
@@ -83,14 +87,15 @@ def collection_reply(
     else:
         entries = kb.collection_days(town, None, today=today, count=count)
     for entry in entries:
-        values = {"category": entry.category.name, "description": entry.description}
+        values = {"category": category_label(entry.category, lang), "description": describe_schedule(entry.pattern, lang)}
         if entry.next_dates:
             lines.append(render("collection_line", lang, dates=format_dates(entry.next_dates, lang), **values))
         else:
             lines.append(render("collection_line_no_dates", lang, **values))
     lines.extend(_deadline_lines(entries, lang))
     for category in unscheduled:
-        lines.append(render("collection_no_station", lang, category=category.name, how=display(category.how)))
+        how = category_how(category, lang)
+        lines.append(render("collection_no_station", lang, category=category_label(category, lang), how=how))
     if town.footnote:
         lines.append(render("town_note", lang, note=display(town.footnote)))
     sources = [town.source, *(entry.category.source for entry in entries), *(c.source for c in unscheduled)]

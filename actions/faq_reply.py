@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from actions.contacts import CONSULT_PHONE
-from actions.replies import display
+from actions.localized import faq_answer
 from translations.messages import render
 
 if TYPE_CHECKING:
@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
 
 def faq_text(entry: FaqEntry, lang: str, phone_key: str = "faq_phone") -> str:
-    """The answer, its phone number unless the answer already gives it, and a caution when it is uncertain."""
-    lines = [display(entry.answer)]
-    if entry.phone and entry.phone not in entry.answer:
+    """The answer in `lang`, its phone number unless the answer already gives it, a caution when it is uncertain."""
+    answer = faq_answer(entry, lang)
+    lines = [answer]
+    if entry.phone and entry.phone not in answer:
         lines.append(render(phone_key, lang, phone=entry.phone))
     if entry.certainty == "uncertain":
         lines.append(render("faq_uncertain", lang, phone=entry.phone or CONSULT_PHONE))

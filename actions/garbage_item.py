@@ -10,8 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from actions.kb import KnowledgeBaseUnavailable, kb_async
+from actions.localized import category_label, item_how, item_label
 from actions.replies import (
-    display,
+    capitalized,
+    format_date,
     format_dates,
     intent_button,
     lang_of,
@@ -33,24 +35,23 @@ ITEM_INTENT = "ask_garbage_item"
 
 def _found(
     kb: KnowledgeBase, match: ItemMatch, query: str, tracker: Tracker, settings: Settings, lang: str
-) -> tuple[str, list[str], list[EventType]]:
-    """Reply text, sources and slot events for an item that was recognised."""
+) -> tuple[str, dict[str, Any], list[str], list[EventType]]:
+    """Reply text, its card, sources and slot events for an item that was recognised."""
     item = match.item
     category = kb.category(item.category)
+    item_name, category_name = item_label(item, lang), category_label(category, lang)
     lines = []
     if match.score < 1.0:
         # A similarity match, not a name the resident typed: say which item the answer is about.
-        lines.append(render("item_closest", lang, query=query, item=item.name))
-    lines.append(render("item_found", lang, item=item.name, category=category.name))
-    how = item.how or category.how
-    if how:
-        lines.append(render("item_how", lang, how=display(how)))
-    if item.notes:
-        lines.append(render("item_notes", lang, notes=display(item.notes)))
+        lines.append(render("item_closest", lang, query=query, item=item_name))
+    lines.append(capitalized(render("item_found", lang, item=item_name, category=category_name)))
+    how_lines, how = item_how(item, category, lang)
+    lines.extend(how_lines)
     if item.certainty == "inferred":
         lines.append(render("item_inferred", lang, phone=CONSULT_PHONE))
     sources = [item.source, category.source]
     events: list[EventType] = [SlotSet("item", item.name)]
+    next_date: str | None = None
     # Only a town the resident named or confirmed before: guessing from an item question misreads words as towns.
     town = choose_town(kb, tracker, use_text=False).town if category.schedule_column else None
     if town is not None:
@@ -62,20 +63,33 @@ def _found(
                 render(
                     key,
                     lang,
-                    town=town.label,
-                    category=category.name,
+                    town=town.label,  # kept in Japanese: it is what the signs and the official table say
+                    category=category_name,
                     dates=format_dates(dated[0].next_dates, lang),
                     deadline=category.deadline or "",
                 )
             )
+            next_date = format_date(dated[0].next_dates[0], lang)
             sources.append(town.source)
             events.extend(remember(town))
-    return "\n".join(lines), sources, events
+    card = {
+        "type": "garbage_item",
+        "item": item_name,
+        "category": category_name,
+        "category_id": category.id,
+        "colour": category.colour,
+        "how": how,
+        "next_date": next_date,
+        "source": item.source,
+    }
+    return "\n".join(lines), card, sources, events
 
 
-def _buttons(lookup: ItemLookup, limit: int) -> list[dict[str, str]]:
+def _buttons(lookup: ItemLookup, limit: int, lang: str) -> list[dict[str, str]]:
+    """Titles in the resident's language; the payload keeps the Japanese name, which the lookup knows."""
+    items = {match.item.name: match.item for match in lookup.candidates}
     names = unique(match.item.name for match in lookup.candidates)[:limit]
-    return [intent_button(name, ITEM_INTENT, item=name) for name in names]
+    return [intent_button(item_label(items[name], lang), ITEM_INTENT, item=name) for name in names]
 
 
 class ActionGarbageItem(Action):
@@ -96,17 +110,19 @@ class ActionGarbageItem(Action):
         settings = Settings.from_env()
         lookup = kb.lookup_item(query)
         if lookup.status == "found" and lookup.best is not None:
-            text, sources, events = _found(kb, lookup.best, query, tracker, settings, lang)
+            text, card, sources, events = _found(kb, lookup.best, query, tracker, settings, lang)
             dispatcher.utter_message(text=text)
+            # Rendered by channels that show cards (LINE Flex); the gateway passes `cards` on in meta.
+            dispatcher.utter_message(json_message={"cards": [card]})
             send_sources(dispatcher, sources)
             return events
         if lookup.status == "ambiguous" and lookup.candidates:
             dispatcher.utter_message(
-                text=render("item_ambiguous", lang, query=query), buttons=_buttons(lookup, settings.max_buttons)
+                text=render("item_ambiguous", lang, query=query), buttons=_buttons(lookup, settings.max_buttons, lang)
             )
             return []
         # Near misses (below the match threshold) are offered as guesses; the resident decides.
-        guesses = _buttons(lookup, settings.max_buttons)
+        guesses = _buttons(lookup, settings.max_buttons, lang)
         text = render("item_not_found", lang, query=query, phone=CONSULT_PHONE)
         if guesses:
             text += "\n" + render("item_guesses", lang)

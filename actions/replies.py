@@ -1,4 +1,5 @@
-"""Shared reply helpers: the resident's language, dates as residents read them, sources and buttons."""
+"""Shared reply helpers: the resident's language, dates and collection patterns as residents read them, sources and
+buttons."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import CONSULT_PHONE
-from translations.messages import DEFAULT_LANG, render
+from knowledge_base.collection import parse_pattern
+from translations.messages import render, reply_language
 
 Button = dict[str, str]
 
@@ -22,10 +24,9 @@ _FOLD_SPACE = re.compile(rf"(?<=[{_JA}])[ \t]+(?=[{_JA}])")
 
 
 def lang_of(tracker: Tracker) -> str:
-    """The reply language the gateway put in the message metadata (default Japanese)."""
+    """The reply language the gateway put in the message metadata; Japanese when it is missing or unsupported."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
-    lang = metadata.get("lang") if isinstance(metadata, dict) else None
-    return lang.strip() if isinstance(lang, str) and lang.strip() else DEFAULT_LANG
+    return reply_language(metadata.get("lang") if isinstance(metadata, dict) else None)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -45,14 +46,50 @@ def display(text: str) -> str:
     return _FOLD_SPACE.sub("", text.strip())
 
 
+def capitalized(text: str) -> str:
+    """A sentence that starts with a data name (spray can …) starts with a capital letter; other scripts unchanged."""
+    return text[:1].upper() + text[1:]
+
+
+def _indexed(key: str, lang: str, index: int) -> str:
+    """One entry of a comma-separated catalogue list (weekday_names, month_names, ordinals, …)."""
+    return render(key, lang).split(",")[index].strip()
+
+
 def format_date(day: date, lang: str) -> str:
-    """e.g. 11月26日(木)."""
-    weekdays = render("weekday_names", lang).split(",")
-    return render("date", lang, month=day.month, day=day.day, weekday=weekdays[day.weekday()].strip())
+    """e.g. 11月26日(木), Thu 26 Nov, 11월 26일(목)."""
+    return render(
+        "date",
+        lang,
+        month_name=_indexed("month_names", lang, day.month - 1),
+        day=day.day,
+        weekday=_indexed("weekday_names", lang, day.weekday()),
+    )
 
 
 def format_dates(days: Iterable[date], lang: str) -> str:
     return render("list_separator", lang).join(format_date(day, lang) for day in days)
+
+
+def join_words(words: list[str], lang: str) -> str:
+    """「月曜日・木曜日」, "Monday and Thursday", "Monday, Wednesday and Friday"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return render("list_comma", lang).join(words[:-1]) + render("list_and", lang) + words[-1]
+
+
+def describe_schedule(pattern: str, lang: str) -> str:
+    """A pattern of the official table in words: 「2・4水」 -> 第2・第4水曜日 / 2nd and 4th Wednesday of the month."""
+    schedule = parse_pattern(pattern)
+    if not schedule.collects:
+        return render("schedule_ask_community" if schedule.footnote else "schedule_none", lang)
+    days = join_words([_indexed("weekday_full", lang, d) for d in sorted(schedule.weekdays)], lang)
+    if schedule.weeks is None:
+        text = render("schedule_weekly", lang, days=days)
+    else:
+        weeks = join_words([_indexed("ordinals", lang, w - 1) for w in sorted(schedule.weeks)], lang)
+        text = render("schedule_monthly", lang, weeks=weeks, day=days)
+    return render("schedule_footnote", lang, text=text) if schedule.footnote else text
 
 
 def unique(values: Iterable[str | None]) -> list[str]:

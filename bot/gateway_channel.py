@@ -178,9 +178,7 @@ class GatewayInput(InputChannel):
             logger.debug("gateway message from %s: %s", sender, text)
             output = GatewayOutput()
             try:
-                await on_new_message(
-                    UserMessage(text, output, sender, input_channel=CHANNEL_NAME, metadata=metadata)
-                )
+                await on_new_message(UserMessage(text, output, sender, input_channel=CHANNEL_NAME, metadata=metadata))
                 meta = await build_meta(agent, sender, output)
             except asyncio.CancelledError:
                 logger.error("gateway message from %s timed out", sender)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from channels.errors import error_middleware
 from channels.health import healthz
-from channels.language import LanguageDecider, decide_language
+from channels.language import LANGUAGE_MEMORY, LanguageDecider, LanguageMemory, decide_language, warm_up_detector
 from channels.line import setup_line
 from channels.rasa_client import http_session_ctx
 from channels.settings import SETTINGS, Settings
@@ -41,6 +41,8 @@ def create_app(
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[LANGUAGE_DECIDER] = decide_language
+    app[LANGUAGE_MEMORY] = LanguageMemory()
+    app.on_startup.append(warm_up_detector)
     app.cleanup_ctx.append(http_session_ctx)
     app.on_response_prepare.append(_add_headers)
     app.router.add_get("/healthz", healthz)

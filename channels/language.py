@@ -1,21 +1,49 @@
-"""Which language a chat turn is answered in.
+"""Which language a chat turn is answered in, and what the gateway remembers about each sender's language.
 
-`decide_language` is the seam for automatic detection: translations/ can supply a better decider
-(same signature) through `create_app(..., decide_language=...)` without touching the routes.
+Precedence for one turn: an explicit `lang` in the request (remembered as the sender's choice) > the sender's
+remembered choice when the request has no `lang` > detection. `lang: "auto"` forgets the choice and detects
+every message, with the sender's last reply language as the tie-breaker for short or ambiguous text.
+
+`decide_language` is the seam: another decider with the same signature can be passed to
+`create_app(..., decide_language=...)` without touching the routes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
 
 from channels.errors import UnsupportedLanguage
+from translations.detect import DetectorUnavailable, detect_language, warm_up
+
+log = logging.getLogger("channels.language")
 
 AUTO = "auto"
 DEFAULT_LANG = "ja"
 # "ja-easy" is やさしい日本語 (easy Japanese), a reply style rather than a separate language.
 SUPPORTED_LANGS: tuple[str, ...] = ("ja", "ja-easy", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
 
-LanguageDecider = Callable[[str, str], str]
+# Web chat sender ids are random per browser; a day covers a visit, and the browser keeps the choice itself.
+MEMORY_MAX_USERS = 10_000
+MEMORY_TTL_SECONDS = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class UserLanguage:
+    chosen: str | None = None  # picked explicitly (not "auto"); wins over detection
+    last: str | None = None  # the language of the previous reply; breaks detection ties
+
+
+NO_HISTORY = UserLanguage()
+
+# (requested: a code, "auto", or None when the request had no `lang`; text; what we know of the sender) → code
+LanguageDecider = Callable[[str | None, str, UserLanguage], str]
 
 
 def validate_requested(requested: str) -> str:
@@ -30,7 +58,64 @@ def validate_requested(requested: str) -> str:
     )
 
 
-def decide_language(requested: str, text: str) -> str:
-    """Reply language for one turn; until detection lands, "auto" means Japanese."""
-    del text  # used by the detector that replaces this function
-    return DEFAULT_LANG if requested == AUTO else requested
+def decide_language(requested: str | None, text: str, user: UserLanguage = NO_HISTORY) -> str:
+    """Reply language for one turn (see the module docstring for the precedence)."""
+    if requested is not None and requested != AUTO:
+        return requested
+    if requested is None and user.chosen:
+        return user.chosen
+    try:
+        return detect_language(text, user.last)
+    except DetectorUnavailable:
+        log.warning("language detection unavailable; answering in the last or default language")
+        return user.last or DEFAULT_LANG
+
+
+class LanguageMemory:
+    """Each sender's language, in this process only: least recently seen senders are dropped first, and an entry
+    expires `ttl` seconds after the sender's last turn. Holds codes only; nothing here is logged."""
+
+    def __init__(
+        self,
+        max_users: int = MEMORY_MAX_USERS,
+        ttl: float = MEMORY_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_users <= 0 or ttl <= 0:
+            raise ValueError("LanguageMemory needs max_users > 0 and ttl > 0")
+        self._max_users, self._ttl, self._clock = max_users, ttl, clock
+        self._entries: OrderedDict[str, tuple[float, UserLanguage]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, sender_id: str) -> UserLanguage:
+        entry = self._entries.get(sender_id)
+        if entry is None:
+            return NO_HISTORY
+        expires, user = entry
+        if expires <= self._clock():
+            del self._entries[sender_id]
+            return NO_HISTORY
+        return user
+
+    def remember(self, sender_id: str, requested: str | None, used: str) -> UserLanguage:
+        """Record one turn: an explicit code becomes the choice, "auto" clears it, no `lang` keeps it."""
+        chosen = self.get(sender_id).chosen if requested is None else requested
+        user = UserLanguage(chosen=None if chosen == AUTO else chosen, last=used)
+        self._entries[sender_id] = (self._clock() + self._ttl, user)
+        self._entries.move_to_end(sender_id)
+        while len(self._entries) > self._max_users:
+            self._entries.popitem(last=False)
+        return user
+
+
+LANGUAGE_MEMORY = web.AppKey("language_memory", LanguageMemory)
+
+
+async def warm_up_detector(_: web.Application) -> None:
+    """Load the detection model at startup, off the event loop, so the first resident does not wait for it."""
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, warm_up)
+    except DetectorUnavailable:
+        log.warning("py3langid is not installed: lang=auto falls back to the last or default language")

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from channels.errors import EmptyText, InvalidField, InvalidJSON, PayloadTooLarge, TextTooLong, UnsupportedMediaType
 from channels.jsonutil import json_response
-from channels.language import AUTO, LanguageDecider, validate_requested
+from channels.language import LANGUAGE_MEMORY, LanguageDecider, validate_requested
 from channels.rasa_client import RASA_CLIENT, ChatMessage, ChatMeta
 from channels.settings import SETTINGS
 
@@ -23,7 +23,7 @@ MAX_SENDER_ID_CHARS = 128
 class ChatRequest(TypedDict):
     sender_id: str
     text: str
-    lang: str
+    lang: str | None  # None: the request had no `lang`, so the sender's remembered choice applies
 
 
 class ChatResponse(TypedDict):
@@ -65,7 +65,7 @@ def _string_field(body: dict[str, Any], name: str, *, default: str | None = None
 def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest:
     sender_id = _string_field(body, "sender_id")
     text = _string_field(body, "text")
-    lang = _string_field(body, "lang", default=AUTO)
+    lang = None if body.get("lang") is None else _string_field(body, "lang")
     if not sender_id.strip() or len(sender_id) > MAX_SENDER_ID_CHARS:
         raise InvalidField(
             f"Field 'sender_id' must be 1-{MAX_SENDER_ID_CHARS} characters.",
@@ -81,14 +81,16 @@ def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest
             message_ja=f"メッセージが長すぎます（{len(text)}文字）。{max_text_chars}文字以内にしてください。",
             max_chars=max_text_chars,
         )
-    return ChatRequest(sender_id=sender_id, text=text, lang=validate_requested(lang))
+    return ChatRequest(sender_id=sender_id, text=text, lang=None if lang is None else validate_requested(lang))
 
 
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     chat_request = parse_chat_request(await read_json_object(request, settings.max_body_bytes), settings.max_text_chars)
-    lang = request.app[LANGUAGE_DECIDER](chat_request["lang"], chat_request["text"])
-    reply = await request.app[RASA_CLIENT].send(chat_request["sender_id"], chat_request["text"], lang=lang)
+    sender_id, memory = chat_request["sender_id"], request.app[LANGUAGE_MEMORY]
+    lang = request.app[LANGUAGE_DECIDER](chat_request["lang"], chat_request["text"], memory.get(sender_id))
+    memory.remember(sender_id, chat_request["lang"], lang)
+    reply = await request.app[RASA_CLIENT].send(sender_id, chat_request["text"], lang=lang)
     meta = reply["meta"]
     # Metadata only: the message text and sender id stay out of the logs.
     log.info(

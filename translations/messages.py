@@ -13,6 +13,10 @@ from pathlib import Path
 import yaml
 
 DEFAULT_LANG = "ja"
+# Reply languages with a catalogue (docs: /work/shared/ARCHITECTURE.md "Languages"); ja-easy is やさしい日本語.
+LANGUAGES = ("ja", "ja-easy", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
+# Other spellings clients send for the same reply language (BCP 47 regions/scripts, the ISO 639-2 code of Filipino).
+_ALIASES = {"fil": "tl", "zh-cn": "zh", "zh-hans": "zh", "zh-sg": "zh", "pt-br": "pt", "pt-pt": "pt", "in": "id"}
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 # Language codes come from request metadata: only plain codes (ja, en, zh, ja-easy, pt-br) may name a file.
 _LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?$")
@@ -52,6 +56,18 @@ def catalogue(lang: str) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise BadCatalogue(f"{path}: expected a mapping of message keys to strings")
     return data
+
+
+def reply_language(lang: object) -> str:
+    """The supported reply language for a metadata value: "EN" -> en, "pt-BR" -> pt, "fil" -> tl; else Japanese."""
+    if not isinstance(lang, str):
+        return DEFAULT_LANG
+    code = lang.strip().lower().replace("_", "-")
+    code = _ALIASES.get(code, code)
+    if code in LANGUAGES:
+        return code
+    base = code.split("-", 1)[0]
+    return base if base in LANGUAGES else DEFAULT_LANG
 
 
 def has_language(lang: str) -> bool:

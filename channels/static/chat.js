@@ -1,12 +1,14 @@
 // Web chat for the Chiba City Assistant: talks to POST /api/chat (same origin), no build step, no dependencies.
+// UI strings come from i18n.js (window.CHIBA_I18N), loaded first.
 "use strict";
 
 (() => {
   const SENDER_KEY = "chiba-assistant.sender-id";
   const LANG_KEY = "chiba-assistant.lang";
   const MAX_CHARS = 2000;
-  const HELPLINE = "お急ぎの場合は、家庭ごみ相談ダイヤル 043-204-5380 へお電話ください。";
-  const GENERIC_ERROR = "申し訳ありません。ただいま回答できません。しばらくしてから、もう一度お試しください。";
+  const HELPLINE_TEL = "043-204-5380";
+  const STRINGS = window.CHIBA_I18N || {};
+  const RTL = new Set(["ar", "fa", "he", "ur"]); // none of ours today; dir follows the language when one is added
   // Split text into plain parts, web links and Japanese phone numbers (rendered as tel: links).
   const LINKABLE = /(https?:\/\/[^\s<>"'）」]+|0\d{1,4}-\d{1,4}-\d{3,4})/g;
 
@@ -18,6 +20,7 @@
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
   let pending = 0;
+  let ui = "ja"; // language of the page's own strings
 
   function randomId() {
     // crypto.randomUUID needs a secure context; getRandomValues works on plain http too (e.g. a LAN kiosk).
@@ -48,15 +51,88 @@
     storageSet(SENDER_KEY, senderId);
   }
 
-  const savedLang = storageGet(LANG_KEY);
-  if (savedLang && [...langSelect.options].some((o) => o.value === savedLang)) langSelect.value = savedLang;
-  langSelect.addEventListener("change", () => storageSet(LANG_KEY, langSelect.value));
-
   // "ja-easy" is a style of Japanese; the HTML lang attribute wants a BCP 47 tag.
   function htmlLang(code) {
     if (!code || code === "ja-easy") return "ja";
     return code === "zh" ? "zh-Hans" : code;
   }
+
+  function t(key, values = {}) {
+    const text = (STRINGS[ui] && STRINGS[ui][key]) || (STRINGS.ja && STRINGS.ja[key]) || "";
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  // On "auto" the page speaks the browser's language when we have it (fil → tl, in → id), else Japanese.
+  function browserLanguage() {
+    for (const tag of navigator.languages || [navigator.language || ""]) {
+      const base = String(tag).toLowerCase().split("-")[0];
+      const code = { fil: "tl", in: "id" }[base] || base;
+      if (code !== "ja-easy" && code in STRINGS) return code;
+    }
+    return "ja";
+  }
+
+  // Fill a template whose {name} placeholders become the given DOM nodes (never HTML strings).
+  function fillWithNodes(element, template, nodes) {
+    element.replaceChildren();
+    for (const part of template.split(/(\{\w+\})/)) {
+      const name = part.slice(1, -1);
+      if (/^\{\w+\}$/.test(part) && nodes[name]) element.append(nodes[name]);
+      else if (part) element.append(part);
+    }
+  }
+
+  function setText(selector, text) {
+    const element = document.querySelector(selector);
+    if (element) element.textContent = text;
+  }
+
+  function applyUiLanguage() {
+    const chosen = langSelect.value;
+    ui = chosen !== "auto" && chosen in STRINGS ? chosen : browserLanguage();
+    const tag = htmlLang(ui);
+    document.documentElement.lang = tag;
+    document.documentElement.dir = RTL.has(tag.split("-")[0]) ? "rtl" : "ltr";
+    document.title = t("title");
+    setText(".site-header h1", t("title"));
+    setText(".site-header .subtitle", t("subtitle"));
+    setText("#log-heading", t("logHeading"));
+    setText("#typing .typing-text", t("typing"));
+    setText("label[for='message']", t("inputLabel"));
+    setText("#message-hint", t("hint", { max: MAX_CHARS }));
+    setText("#greeting .bubble", t("greeting"));
+    setText("#greeting .visually-hidden", t("assistant"));
+    document.getElementById("greeting")?.setAttribute("lang", tag);
+    sendButton.textContent = t("send");
+    input.placeholder = t("placeholder");
+    langSelect.querySelector("option[value='auto']").textContent = t("auto");
+
+    // The picker's label keeps the English word so anyone can find it again.
+    const label = document.querySelector("label[for='lang']");
+    label.replaceChildren(t("langLabel"));
+    if (ui !== "en") {
+      const english = document.createElement("span");
+      english.lang = "en";
+      english.textContent = "(Language)";
+      label.append(" ", english);
+    }
+
+    const strong = document.createElement("strong");
+    strong.textContent = t("noticeAi");
+    const phone = document.createElement("a");
+    phone.href = "tel:" + HELPLINE_TEL.replace(/-/g, "");
+    phone.textContent = HELPLINE_TEL;
+    fillWithNodes(document.getElementById("notice"), t("notice"), { ai: strong, phone });
+    if (pending > 0) status.textContent = t("busy");
+  }
+
+  const savedLang = storageGet(LANG_KEY);
+  if (savedLang && [...langSelect.options].some((o) => o.value === savedLang)) langSelect.value = savedLang;
+  applyUiLanguage();
+  langSelect.addEventListener("change", () => {
+    storageSet(LANG_KEY, langSelect.value);
+    applyUiLanguage();
+  });
 
   function appendLinkified(parent, text) {
     let last = 0;
@@ -81,11 +157,11 @@
   function addMessage(role, text, options = {}) {
     const wrapper = document.createElement("div");
     wrapper.className = `message ${role}`;
-    wrapper.lang = options.lang || "ja";
+    if (options.lang) wrapper.lang = options.lang; // a user's text has no known language until the reply says
     const who = document.createElement("span");
     who.className = "visually-hidden";
-    who.lang = "ja";
-    who.textContent = role === "user" ? "あなた:" : role === "error" ? "エラー:" : "アシスタント:";
+    who.lang = htmlLang(ui);
+    who.textContent = t(role === "user" ? "you" : role === "error" ? "errorLabel" : "assistant");
     const bubble = document.createElement("div");
     bubble.className = "bubble";
     if (role === "user") bubble.textContent = text;
@@ -99,7 +175,7 @@
     const group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "選択肢");
+    group.setAttribute("aria-label", t("choices"));
     for (const { title, payload } of buttons) {
       const button = document.createElement("button");
       button.type = "button";
@@ -123,10 +199,10 @@
     if (safe.length === 0) return;
     const box = document.createElement("div");
     box.className = "sources";
-    box.lang = "ja";
+    box.lang = htmlLang(ui);
     const label = document.createElement("p");
     label.className = "sources-label";
-    label.textContent = "出典:";
+    label.textContent = t("sources");
     const list = document.createElement("ul");
     for (const url of safe) {
       const item = document.createElement("li");
@@ -138,7 +214,7 @@
       a.title = url;
       const hint = document.createElement("span");
       hint.className = "visually-hidden";
-      hint.textContent = "（新しいタブで開きます）";
+      hint.textContent = t("newTab");
       a.append(hint);
       item.append(a);
       list.append(item);
@@ -147,8 +223,9 @@
     wrapper.append(box);
   }
 
-  function renderReply(data) {
-    const lang = htmlLang(data.lang);
+  function renderReply(data, userWrapper) {
+    const lang = htmlLang(typeof data.lang === "string" ? data.lang : ui);
+    userWrapper.lang = lang; // the server detected (or was told) the language of what the user wrote
     const messages = Array.isArray(data.messages) ? data.messages : [];
     let lastWrapper = null;
     for (const message of messages) {
@@ -160,11 +237,22 @@
     addSources(lastWrapper, sources);
   }
 
+  // The server explains errors in Japanese and English; other languages get our own words for the error's kind.
+  function errorText(data, status) {
+    const error = data && data.error ? data.error : {};
+    if (ui === "ja" && error.message_ja) return error.message_ja;
+    if (ui === "en" && error.message) return error.message;
+    if (error.code === "text_too_long" || error.code === "payload_too_large") return t("errTooLong", { max: MAX_CHARS });
+    if (error.code === "empty_text") return t("errEmpty");
+    if (status === 504) return t("errTimeout");
+    if (status >= 500) return t("errUnavailable");
+    return t("errGeneric");
+  }
+
   // serverFault: the assistant itself failed (5xx, network), so point to the phone line as well.
-  function showError(data, serverFault) {
-    const message = data && data.error && data.error.message_ja ? data.error.message_ja : GENERIC_ERROR;
-    const text = serverFault ? `${message}\n${HELPLINE}` : message;
-    addMessage("error", text); // announced by the log's aria-live region like any other message
+  function showError(message, serverFault) {
+    const text = serverFault ? `${message}\n${t("helpline")}` : message;
+    addMessage("error", text, { lang: htmlLang(ui) }); // announced by the log's aria-live region like any other
   }
 
   function setBusy(busy) {
@@ -172,7 +260,7 @@
     const active = pending > 0;
     typing.hidden = !active;
     log.setAttribute("aria-busy", active ? "true" : "false");
-    status.textContent = active ? "回答を作成しています" : "";
+    status.textContent = active ? t("busy") : "";
     if (active) typing.scrollIntoView({ block: "nearest" });
   }
 
@@ -181,14 +269,15 @@
   }
 
   async function send(text, shownAs) {
-    addMessage("user", shownAs ?? text);
+    const chosen = langSelect.value;
+    const userWrapper = addMessage("user", shownAs ?? text, { lang: chosen === "auto" ? "" : htmlLang(chosen) });
     scrollToEnd();
     setBusy(true);
     try {
       const response = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ sender_id: senderId, text, lang: langSelect.value }),
+        body: JSON.stringify({ sender_id: senderId, text, lang: chosen }),
       });
       let data = null;
       try {
@@ -196,10 +285,10 @@
       } catch (_) {
         data = null; // e.g. a proxy's HTML error page
       }
-      if (response.ok && data) renderReply(data);
-      else showError(data, response.status >= 500 || !data);
+      if (response.ok && data) renderReply(data, userWrapper);
+      else showError(errorText(data, response.status), response.status >= 500 || !data);
     } catch (_) {
-      showError(null, true); // network down or server unreachable
+      showError(t("errGeneric"), true); // network down or server unreachable
     } finally {
       setBusy(false);
       scrollToEnd();
@@ -214,7 +303,7 @@
       return;
     }
     if ([...text].length > MAX_CHARS) {
-      showError({ error: { message_ja: `メッセージが長すぎます。${MAX_CHARS}文字以内にしてください。` } }, false);
+      showError(t("errTooLong", { max: MAX_CHARS }), false);
       return;
     }
     input.value = "";

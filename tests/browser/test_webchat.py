@@ -79,7 +79,8 @@ def test_shift_enter_adds_a_line_instead_of_sending(page: Any, stack: Stack) -> 
 
 def test_chosen_language_is_sent(page: Any, stack: Stack) -> None:
     page.get_by_label(re.compile("回答の言語")).select_option("en")
-    ask(page, "battery")
+    page.get_by_label("Type your question").fill("battery")  # the page now speaks English
+    page.keyboard.press("Enter")
     reply = page.locator("#log .message.bot", has_text="「battery」")
     reply.wait_for()
     assert stack.backend.received[-1]["metadata"]["lang"] == "en"
