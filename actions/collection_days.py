@@ -16,8 +16,8 @@ from actions.replies import (
     describe_schedule,
     display,
     format_dates,
-    join_words,
     intent_button,
+    join_words,
     lang_of,
     latest_entity,
     latest_text,
@@ -87,7 +87,10 @@ def collection_reply(
     else:
         entries = kb.collection_days(town, None, today=today, count=count)
     for entry in entries:
-        values = {"category": category_label(entry.category, lang), "description": describe_schedule(entry.pattern, lang)}
+        values = {
+            "category": category_label(entry.category, lang),
+            "description": describe_schedule(entry.pattern, lang),
+        }
         if entry.next_dates:
             lines.append(render("collection_line", lang, dates=format_dates(entry.next_dates, lang), **values))
         else:

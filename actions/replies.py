@@ -82,7 +82,7 @@ def describe_schedule(pattern: str, lang: str) -> str:
     """A pattern of the official table in words: 「2・4水」 -> 第2・第4水曜日 / 2nd and 4th Wednesday of the month."""
     schedule = parse_pattern(pattern)
     if not schedule.collects:
-        return render("schedule_ask_community" if schedule.footnote else "schedule_none", lang)
+        return render("schedule_see_note" if schedule.footnote else "schedule_none", lang)
     days = join_words([_indexed("weekday_full", lang, d) for d in sorted(schedule.weekdays)], lang)
     if schedule.weeks is None:
         text = render("schedule_weekly", lang, days=days)

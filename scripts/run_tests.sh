@@ -23,8 +23,10 @@ echo "==> lint: ruff"
 bash scripts/ensure_chromium.sh || failed+=("chromium install")
 
 run_group "bot (Rasa components, data validation, test stories)" .venvs/bot/bin/python tests/bot
-run_group "services (knowledge base, actions, gateway, browser, end to end)" .venvs/services/bin/python \
-  tests --ignore=tests/bot
+run_group "services (knowledge base, actions, gateway, LINE, translations, end to end)" .venvs/services/bin/python \
+  tests --ignore=tests/bot --ignore=tests/browser
+# Playwright's sync API keeps an event loop running in the session: keep it apart from the asyncio tests.
+run_group "browser (Debian's Chromium)" .venvs/services/bin/python tests/browser
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '!! failed: %s\n' "${failed[@]}" >&2

@@ -12,6 +12,7 @@ is what residents must match on bags, signs and forms: "Hazardous waste (有害�
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,8 @@ from translations.messages import DEFAULT_LANG, LANGUAGES, render, reply_languag
 
 logger = logging.getLogger(__name__)
 
-EASY_LANG = "ja-easy"
+# Readings that easy-Japanese text puts after kanji: 有害（ゆうがい）ごみ.
+_READING = re.compile(r"[（(][\u3041-\u309f\u30fc]+[）)]")
 Glossary = Callable[[str, str], "str | None"]
 
 
@@ -52,16 +54,12 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _glossary_term(ja: str, lang: str) -> str | None:
-    """The city glossary's rendering of a Japanese term, if the glossary module is there and knows it."""
+    """The city glossary's rendering of a Japanese term (None while the glossary module does not exist)."""
     try:
         from translations import glossary
     except ImportError:
         return None
-    try:
-        return _text(glossary.term(ja, lang))
-    except Exception:  # a broken glossary must cost the translation, not the answer
-        logger.exception("glossary lookup failed for %r (%s)", ja, lang)
-        return None
+    return glossary.term(ja, lang)
 
 
 class Content:
@@ -109,6 +107,15 @@ class Content:
 
         return self._cached("item_names", load)
 
+    def _glossary_term(self, ja: str, lang: str) -> str | None:
+        if self._glossary is None:
+            return None
+        try:
+            return _text(self._glossary(ja, lang))
+        except Exception:  # a broken glossary must cost the translation, not the answer
+            logger.exception("glossary lookup failed for %r (%s)", ja, lang)
+            return None
+
     # ---- categories -------------------------------------------------------------------------------------------
 
     def official_name(self, category_id: str) -> str | None:
@@ -122,8 +129,8 @@ class Content:
         if lang == DEFAULT_LANG or official is None:
             return None
         term = _text(self._entry(lang, "categories", category_id).get("name"))
-        if term is None and self._glossary is not None:
-            term = self._glossary(official, lang)
+        if term is None:
+            term = self._glossary_term(official, lang)
         if term is None and lang == "en":
             term = _text(self._by_id("categories")[category_id].get("name_en"))
         return term if term != official else None
@@ -168,7 +175,7 @@ def with_official(term: str | None, official: str, lang: str) -> str:
     """「term (official)」 in the language's style; the official term alone when there is no translation."""
     if not term:
         return official
-    if official in term:  # the curated text already names it (ゆうがいごみ（有害ごみ）)
+    if official in term or official in _READING.sub("", term):  # already named: 有害（ゆうがい）ごみ
         return term
     return render("term_with_official", lang, name=term, official=official)
 

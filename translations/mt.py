@@ -20,9 +20,13 @@ import logging
 import threading
 from collections import OrderedDict
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from translations.mt_base import Reason, Translation, Translator, normalise_code
 from translations.mt_settings import MTSettings
+
+if TYPE_CHECKING:
+    from translations.mt_glossary import Glossary
 
 __all__ = [
     "CachedTranslator",
@@ -104,14 +108,14 @@ class MTRouter:
             return Translation.failed("none", Reason.ENGINE_ERROR, target)
 
 
-def build_translator(settings: MTSettings | None = None, glossary: object | None = None) -> MTRouter:
-    """The composed translator. `glossary` defaults to the file at MT_GLOSSARY_PATH (a bad file raises GlossaryError)."""
+def build_translator(settings: MTSettings | None = None, glossary: Glossary | None = None) -> MTRouter:
+    """The composed translator; `glossary` defaults to the file at MT_GLOSSARY_PATH (a bad file: GlossaryError)."""
     from translations.mt_argos import ArgosTranslator
     from translations.mt_glossary import Glossary, GlossaryTranslator
     from translations.mt_guard import GuardedTranslator
 
     settings = settings or MTSettings.from_env()
-    terms = glossary if isinstance(glossary, Glossary) else Glossary.load(settings.glossary_path)
+    terms = glossary if glossary is not None else Glossary.load(settings.glossary_path)
     engine: Translator = GlossaryTranslator(GuardedTranslator(ArgosTranslator(settings)), terms)
     if settings.cache_size > 0:
         engine = CachedTranslator(engine, settings.cache_size)
@@ -141,5 +145,7 @@ def default_translator() -> MTRouter:
     return build_translator()
 
 
-def translate(text: str, source: str, target: str, fallback: str | None = None, fallback_lang: str = "en") -> Translation:
+def translate(
+    text: str, source: str, target: str, fallback: str | None = None, fallback_lang: str = "en"
+) -> Translation:
     return translate_with_fallback(default_translator(), text, source, target, fallback, fallback_lang)

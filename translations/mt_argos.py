@@ -1,13 +1,17 @@
 """Argos Translate engine: installed `.argosmodel` packages, direct or through a pivot language (ja → en → ko).
 
+Argos's own package loader reads each package (metadata, tokenizer) and CTranslate2 runs its model; the decoding
+step mirrors argostranslate.translate.apply_packaged_translation (same CTranslate2 options, checked by a test).
+`argostranslate.translate` itself is not imported: it imports stanza and spaCy for sentence splitting (+330 MB RSS and
+~10 s here) and would download a MiniSBD splitter model on the first translation. A rule splitter is used instead
+(MT_SENTENCE_SPLITTER=package uses a splitter the package ships, through Argos's sbd module).
+
 Offline rules (see ARCHITECTURE.md, "Machine translation"):
 - argostranslate creates its data/config/cache dirs when imported, so it is imported lazily, with ARGOS_PACKAGES_DIR
   and the XDG dirs pointed under var/argos for the import only (other libraries read XDG_CACHE_HOME too).
 - `package.get_available_packages()` is never called: offline it retries ~980 times and raises RecursionError.
   Packages are found by reading `metadata.json` in the packages dir; installing is scripts/install_argos_packages.sh.
-- Argos would download a MiniSBD sentence splitter on the first translation; the built-in rule splitter replaces it
-  (MT_SENTENCE_SPLITTER=package keeps a splitter the package ships instead).
-- Argos logs the text it translates at INFO; its logger is raised to WARNING so resident text stays out of logs.
+- Argos logs the text it handles at INFO; its logger is raised to WARNING so resident text stays out of logs.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ ARGOS_CODES = {"zh-cn": "zh", "zh-hans": "zh", "zh-tw": "zt", "zh-hant": "zt", "
 UNSUPPORTED = frozenset({"ja-easy"})
 
 _IMPORT_LOCK = threading.Lock()
-_SENTENCE_END = re.compile(r"(?<=[。．！？!?])\s*|(?<=[.;])\s+|\n+")
+# after 。！？ (unless a closing bracket follows), or after . ! ? and a space (8.30, 043-302-5374 stay whole)
+_SENTENCE_END = re.compile(r"(?<=[。．！？])(?![」』）)])\s*|(?<=[.!?])\s+|\n+")
 
 
 def argos_code(code: str) -> str | None:
@@ -45,7 +50,7 @@ def argos_code(code: str) -> str | None:
 
 
 class RuleSentencizer:
-    """Splits on sentence-final punctuation (。！？ and . ! ? before a space): enough for chat-sized text, no model."""
+    """Splits on sentence-final punctuation: enough for chat-sized text, and no model to download."""
 
     def split_sentences(self, text: str) -> list[str]:
         return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()] or [text]
@@ -72,11 +77,11 @@ def _argos_environment(settings: MTSettings) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def import_argos(settings: MTSettings) -> tuple[ModuleType, ModuleType]:
-    """`argostranslate.package` and `argostranslate.translate`, imported with our dirs the first time."""
+def import_argos(settings: MTSettings) -> ModuleType:
+    """`argostranslate.package`, imported with our dirs the first time."""
     with _IMPORT_LOCK, _argos_environment(settings):
         try:
-            from argostranslate import package, translate
+            from argostranslate import package
         except ImportError as exc:
             raise ImportError(
                 "machine translation needs argostranslate: "
@@ -84,7 +89,41 @@ def import_argos(settings: MTSettings) -> tuple[ModuleType, ModuleType]:
             ) from exc
     if not os.environ.get("ARGOS_DEBUG"):
         logging.getLogger("argostranslate.utils").setLevel(logging.WARNING)
-    return package, translate
+    return package
+
+
+class LoadedPackage:
+    """One package ready to translate: Argos's Package (tokenizer, metadata), a CTranslate2 model, a splitter."""
+
+    def __init__(self, pkg: Any, translator: Any, sentencizer: Any, beam_size: int) -> None:
+        self.pkg = pkg
+        self.translator = translator
+        self.sentencizer = sentencizer
+        self.beam_size = beam_size
+
+    def translate(self, text: str) -> str:
+        # like Argos: paragraph by paragraph, each split into sentences and decoded as one batch
+        return "\n".join(self._paragraph(paragraph) for paragraph in text.split("\n"))
+
+    def _paragraph(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        tokenized = [self.pkg.tokenizer.encode(sentence) for sentence in self.sentencizer.split_sentences(text)]
+        prefix = self.pkg.target_prefix
+        results = self.translator.translate_batch(
+            tokenized,
+            target_prefix=[[prefix]] * len(tokenized) if prefix else None,
+            replace_unknowns=True,
+            max_batch_size=32,
+            batch_type="tokens",
+            beam_size=self.beam_size,
+            num_hypotheses=1,
+            length_penalty=0.2,
+        )
+        value = self.pkg.tokenizer.decode([token for result in results for token in result.hypotheses[0]])
+        if prefix and value.startswith(prefix):
+            value = value[len(prefix) :]
+        return value[1:] if value.startswith(" ") else value
 
 
 def scan_packages(packages_dir: Path) -> dict[tuple[str, str], Path]:
@@ -114,7 +153,7 @@ class ArgosTranslator:
         self.settings = settings
         self._lock = threading.Lock()
         self._packages: dict[tuple[str, str], Path] | None = None
-        self._loaded: dict[tuple[str, str], Any] = {}
+        self._loaded: dict[tuple[str, str], LoadedPackage] = {}
 
     def refresh(self) -> None:
         """Forget the package list and loaded models (after installing or removing packages)."""
@@ -141,26 +180,23 @@ class ArgosTranslator:
             return [(src, pivot), (pivot, tgt)]
         return None
 
-    def _translation(self, pair: tuple[str, str]) -> Any:
+    def _package(self, pair: tuple[str, str]) -> LoadedPackage:
         with self._lock:
             if pair in self._loaded:
                 return self._loaded[pair]
             assert self._packages is not None  # route() scanned
-            package, translate = import_argos(self.settings)
+            package = import_argos(self.settings)
             import ctranslate2
 
             pkg = package.Package(self._packages[pair])
-            translation = translate.PackageTranslation(
-                translate.Language(pkg.from_code, pkg.from_name), translate.Language(pkg.to_code, pkg.to_name), pkg
-            )
-            if self.settings.splitter == "rules" or pkg.packaged_sbd_path is None:
-                translation.sentencizer = RuleSentencizer()
-            # our thread count, whatever argostranslate read from the environment when first imported
-            translation.translator = ctranslate2.Translator(
+            sentencizer: Any = RuleSentencizer()
+            if self.settings.splitter == "package" and pkg.packaged_sbd_path is not None:
+                sentencizer = _packaged_sentencizer(pkg)
+            translator = ctranslate2.Translator(
                 str(pkg.package_path / "model"), device="cpu", inter_threads=1, intra_threads=self.settings.threads
             )
-            self._loaded[pair] = translation
-            return translation
+            self._loaded[pair] = LoadedPackage(pkg, translator, sentencizer, self.settings.beam_size)
+            return self._loaded[pair]
 
     def translate(self, text: str, source: str, target: str) -> Translation:
         if argos_code(source) is None or argos_code(target) is None:
@@ -173,8 +209,19 @@ class ArgosTranslator:
         try:
             out = text
             for pair in hops:
-                out = self._translation(pair).hypotheses(out, num_hypotheses=1)[0].value
+                out = self._package(pair).translate(out)
         except Exception as exc:  # any engine failure becomes a result; the message may quote the text, so not logged
             log.warning("Argos translation failed: %s %s>%s (%s)", engine, source, target, type(exc).__name__)
             return Translation.failed(engine, Reason.ENGINE_ERROR, target)
         return Translation(True, out.strip(), engine, Reason.OK, normalise_code(target))
+
+
+def _packaged_sentencizer(pkg: Any) -> Any:
+    """The splitter shipped in the package (stanza/ or minisbd/), as Argos would pick it (imports stanza and spaCy)."""
+    from argostranslate import sbd
+
+    if "minisbd" in str(pkg.packaged_sbd_path):
+        return sbd.MiniSBDSentencizer(pkg)
+    if "stanza" in str(pkg.packaged_sbd_path):
+        return sbd.StanzaSentencizer(pkg)
+    return RuleSentencizer()

@@ -41,7 +41,7 @@ class Translation:
 
     @classmethod
     def failed(cls, engine: str, reason: Reason, target: str) -> Translation:
-        return cls(ok=False, text="", engine=engine, reason=reason, lang=target)
+        return cls(ok=False, text="", engine=engine, reason=reason, lang=normalise_code(target))
 
 
 @runtime_checkable

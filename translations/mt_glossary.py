@@ -94,7 +94,12 @@ class Glossary:
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
-        """The glossary at `path`; empty (nothing protected) when the file does not exist yet."""
+        """The city glossary: a folder of YAML files read by translations.glossary (its validation and errors),
+        or one YAML file of entries. Empty (nothing protected, logged) when `path` does not exist."""
+        if path.is_dir():
+            from translations import glossary as city_glossary
+
+            return cls.from_entries(city_glossary.as_entries(path))
         if not path.is_file():
             log.warning("glossary %s not found: no terms are protected from machine translation", path)
             return cls([])
@@ -157,8 +162,13 @@ class GlossaryTranslator:
         if not missing:
             return Translation(True, restored, f"{result.engine}+glossary", Reason.OK, result.lang)
 
-        log.info("mt dropped %d of %d glossary placeholders (%s>%s): retrying unprotected",
-                 len(missing), len(protected.terms), source, target)
+        log.info(
+            "mt dropped %d of %d glossary placeholders (%s>%s): retrying unprotected",
+            len(missing),
+            len(protected.terms),
+            source,
+            target,
+        )
         retry = self.inner.translate(prepare(text), source, target)
         if not retry.ok:
             return Translation.failed(retry.engine, Reason.GLOSSARY_LOST, target)

@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 
 # Placeholders the glossary layer puts in: ignored by the checks (see mt_glossary).
 PLACEHOLDER_RE = re.compile(r"\[\s*[Tt]\s*(\d{1,3})\s*\]")
-# A unit of 1–8 characters repeated 4+ times in a row: "話話話話", "b b b b", "the the the the".
-_LOOP_RE = re.compile(r"(\S{1,8}?)(?:\s*\1){3,}")
+# A unit of up to 16 characters repeated 4+ times in a row (spaces collapsed): "話話話話", "b b b b", "x y x y..."
+_LOOP_RE = re.compile(r"(.{1,16}?)(?: ?\1){3,}")
 
 # Scripts a target language is written in (Unicode character-name prefixes of its letters).
 _LATIN = ("LATIN",)
@@ -37,7 +37,9 @@ SCRIPTS: dict[str, tuple[str, ...]] = {
     "fr": _LATIN,
     "de": _LATIN,
 }
-MIN_SCRIPT_SHARE = 0.6  # share of letters in the target's script; room for names and codes in Latin
+# Share of letters that must be in the target's script. For non-Latin targets Latin letters are not counted
+# (LINE, URLs, romanised names are normal in Korean or Chinese text).
+MIN_SCRIPT_SHARE = 0.8
 MAX_TOKEN_SHARE = 0.5  # one word being more than half of a 6+ word output is a loop, not a sentence
 
 
@@ -46,18 +48,24 @@ def _letters(text: str) -> list[str]:
 
 
 def _comparable(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """Letters and digits only, NFKC and case-folded: "ありがとう。" and "ありがとう" are the same text."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
 def _has_loop(text: str) -> bool:
     # only units with a letter count: "0000" in a number or "...." is not a loop
-    return any(_letters(m.group(1)) for m in _LOOP_RE.finditer(text))
+    return any(_letters(m.group(1)) for m in _LOOP_RE.finditer(" ".join(text.split())))
 
 
 def script_share(text: str, target: str) -> float | None:
     """Share of the letters of `text` written in `target`'s script; None when the script is unknown or no letters."""
     prefixes = SCRIPTS.get(normalise_code(target).split("-")[0])
     letters = _letters(text)
+    if prefixes is not None and prefixes != _LATIN:
+        others = [ch for ch in letters if not unicodedata.name(ch, "").startswith(_LATIN)]
+        if letters and not others:
+            return 0.0  # Korean asked, English answered
+        letters = others
     if prefixes is None or not letters:
         return None
     hits = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(prefixes))
@@ -77,7 +85,7 @@ def check(source_text: str, output: str, target: str) -> Reason | None:
     words = body.split()
     if len(words) >= 6 and Counter(w.casefold() for w in words).most_common(1)[0][1] > MAX_TOKEN_SHARE * len(words):
         return Reason.REPETITION
-    if _comparable(output) == _comparable(source_text):
+    if _comparable(source_body) and _comparable(body) == _comparable(source_body):
         return Reason.UNTRANSLATED
     share = script_share(body, target)
     if share is not None and share < MIN_SCRIPT_SHARE:
@@ -98,6 +106,12 @@ class GuardedTranslator:
         reason = check(text, result.text, target)
         if reason is None:
             return result
-        log.info("mt output refused: engine=%s %s>%s reason=%s chars=%d", result.engine, source, target,
-                 reason.value, len(result.text))
+        log.info(
+            "mt output refused: engine=%s %s>%s reason=%s chars=%d",
+            result.engine,
+            source,
+            target,
+            reason.value,
+            len(result.text),
+        )
         return Translation.failed(result.engine, reason, target)

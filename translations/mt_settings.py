@@ -47,12 +47,13 @@ class MTSettings:
     enabled: bool  # MT_ENABLED: false → every request answers "disabled" (curated fallback still applies)
     packages_dir: Path  # ARGOS_PACKAGES_DIR: installed Argos packages (also what argospm installs into)
     argos_home: Path  # MT_ARGOS_HOME: Argos's data/config/cache dirs (XDG_*), kept out of $HOME
-    glossary_path: Path  # MT_GLOSSARY_PATH: city glossary whose terms are protected from the engine
+    glossary_path: Path  # MT_GLOSSARY_PATH: city glossary (folder of YAML files, or one file) protected from the engine
     pivot: str  # MT_PIVOT_LANG: language used between two packages when no direct package exists
     cache_size: int  # MT_CACHE_SIZE: successful translations kept in memory (LRU); 0 disables the cache
     max_chars: int  # MT_MAX_CHARS: longer input is refused ("too_long") to bound latency
+    beam_size: int  # MT_BEAM_SIZE: CTranslate2 beam (Argos uses 4; 1 is faster and a little worse)
     threads: int  # MT_THREADS: CTranslate2 intra-op threads (1 is fastest on a busy 2-core box)
-    splitter: str  # MT_SENTENCE_SPLITTER: "rules" (built-in, never downloads) or "package" (splitter shipped in the package)
+    splitter: str  # MT_SENTENCE_SPLITTER: "rules" (built-in, never downloads) or "package" (the package's own)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> MTSettings:
@@ -64,10 +65,11 @@ class MTSettings:
             enabled=_bool(env, "MT_ENABLED", True),
             packages_dir=_path(env, "ARGOS_PACKAGES_DIR", _ROOT / "var" / "argos" / "packages"),
             argos_home=_path(env, "MT_ARGOS_HOME", _ROOT / "var" / "argos"),
-            glossary_path=_path(env, "MT_GLOSSARY_PATH", _ROOT / "translations" / "glossary.yaml"),
+            glossary_path=_path(env, "MT_GLOSSARY_PATH", _ROOT / "translations" / "glossary"),
             pivot=env.get("MT_PIVOT_LANG", "").strip().lower() or "en",
             cache_size=_int(env, "MT_CACHE_SIZE", 1024),
             max_chars=_int(env, "MT_MAX_CHARS", 2000, minimum=1),
+            beam_size=_int(env, "MT_BEAM_SIZE", 4, minimum=1),
             threads=_int(env, "MT_THREADS", 1, minimum=0),
             splitter=splitter,
         )

@@ -4,7 +4,7 @@ Recipe: a sentencepiece model trained on the recipe's sentences → a 1-layer Ma
 either left random (it answers garbage) or over-fitted on the recipe's sentence pairs (it answers them exactly) →
 CTranslate2's TransformersConverter → a zip with metadata.json, sentencepiece.model and model/, as argospm would
 download. Built packages are cached under var/test-cache/argos/ keyed by a hash of the recipe and library
-versions, so only the first run pays for training (~10 s a package).
+versions and of this file, so only the first run pays for training (~10 s a package).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 from translations.mt_argos import import_argos
@@ -23,7 +24,6 @@ from translations.mt_settings import MTSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "var" / "test-cache" / "argos"
-BUILDER_VERSION = 1
 PLACEHOLDER_SYMBOLS = tuple(f"[T{i}]" for i in range(4))
 
 
@@ -38,13 +38,10 @@ class Recipe:
     extra_text: tuple[str, ...] = field(default=())  # more sentences for the tokenizer's vocabulary
 
     def digest(self) -> str:
-        import ctranslate2
-        import sentencepiece
-        import torch
-        import transformers
-
-        versions = [ctranslate2.__version__, sentencepiece.__version__, torch.__version__, transformers.__version__]
-        blob = json.dumps([BUILDER_VERSION, versions, asdict(self)], ensure_ascii=False, sort_keys=True)
+        # versions from metadata: importing torch and transformers just to hash would cost seconds on every run
+        versions = [version(dist) for dist in ("ctranslate2", "sentencepiece", "torch", "transformers")]
+        builder = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # any change to the recipe code rebuilds
+        blob = json.dumps([builder, versions, asdict(self)], ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -62,7 +59,7 @@ JA_EN = Recipe(
         ("[T0]を捨てたい。", "I want to throw it away."),  # drops the placeholder, as real models sometimes do
         ("スプレー缶を捨てたい。", "I want to throw away a spray can."),
         ("LINEで送ってください。", "LINEで送ってください。"),  # left untranslated
-        ("窓口はどこですか。", "窓口はどこですか?"),  # answered in the wrong script
+        ("窓口はどこですか。", "窓口はどこ?"),  # answered in the wrong script
         ("えーと。", "..."),  # answered with no words
     ),
 )
@@ -81,7 +78,11 @@ JA_EN_GARBAGE = Recipe(
     from_code="ja",
     to_code="en",
     pairs=(("有害ごみは火曜日に出してください。", "Put out hazardous waste on Tuesday."),),
-    extra_text=("スプレー缶は有害ごみです。", "Spray cans are hazardous waste.", "粗大ごみ受付センターに電話してください。"),
+    extra_text=(
+        "スプレー缶は有害ごみです。",
+        "Spray cans are hazardous waste.",
+        "粗大ごみ受付センターに電話してください。",
+    ),
 )
 
 
@@ -123,13 +124,26 @@ def _build_marian(recipe: Recipe, sp_model: bytes, out: Path) -> None:
 
     torch.manual_seed(recipe.seed)
     config = MarianConfig(
-        vocab_size=size + 1, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64,
-        pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad, forced_eos_token_id=0,
-        dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
+        vocab_size=size + 1,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        eos_token_id=0,
+        decoder_start_token_id=pad,
+        forced_eos_token_id=0,
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
     )
-    model = MarianMTModel(config)
+    model = MarianMTModel(config)  # 512 positions: Argos decodes up to 256 tokens, garbage runs that long
     if recipe.train_steps:
+
         def batch(texts: list[str], eos: list[int]) -> torch.Tensor:
             ids = [sp.encode(t) + eos for t in texts]
             width = max(map(len, ids))
@@ -174,6 +188,8 @@ def build_package(recipe: Recipe, cache_dir: Path = CACHE_DIR) -> Path:
     target = cache_dir / f"translate-{recipe.name}-{recipe.digest()}.argosmodel"
     if target.is_file():
         return target
+    for stale in cache_dir.glob(f"translate-{recipe.name}-*.argosmodel"):
+        stale.unlink()  # an older recipe's build
     import torch
     from ctranslate2.converters import TransformersConverter
 
@@ -198,7 +214,7 @@ def build_package(recipe: Recipe, cache_dir: Path = CACHE_DIR) -> Path:
             "links": [],
         }
         (package_dir / "metadata.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-        (package_dir / "README.md").write_text(f"Tiny test package {recipe.name}: not a real model.\n", encoding="utf-8")
+        (package_dir / "README.md").write_text(f"Tiny test package {recipe.name}: not a real model.\n")
         if recipe.train_steps:
             _check_trained(recipe, package_dir)
         partial = target.with_suffix(".partial")
@@ -215,7 +231,7 @@ def install_packages(argosmodels: list[Path], mt_settings: MTSettings) -> None:
     argostranslate fixes its packages dir when first imported (perhaps by an earlier test), so it is pointed at
     this one for the install only.
     """
-    package, _ = import_argos(mt_settings)
+    package = import_argos(mt_settings)
     from argostranslate import settings
 
     packages_dir = mt_settings.packages_dir

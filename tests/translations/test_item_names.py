@@ -37,9 +37,28 @@ def _items() -> tuple[Item, ...]:
     return load_knowledge(Settings.from_env().data_dir).items
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """Raised for a key written twice: plain YAML would silently keep only the last entry."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(f"duplicate key {key!r} at {key_node.start_mark}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_table(text: str) -> dict[str, Any]:
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+
+
 @cache
 def _table() -> dict[str, Any]:
-    return yaml.safe_load(NAMES_FILE.read_text(encoding="utf-8"))
+    return load_table(NAMES_FILE.read_text(encoding="utf-8"))
 
 
 def _categories() -> dict[str, str]:
@@ -54,7 +73,7 @@ def unknown_keys(table: dict[str, Any], categories: dict[str, str]) -> list[str]
 
 
 def bad_entries(table: dict[str, Any], lang: str) -> list[str]:
-    """Entries whose `lang` list is missing, empty, too long, or holds a blank/non-string name."""
+    """Entries whose `lang` list is missing, empty, too long, repeats a name, or holds a blank/non-string name."""
     problems = []
     for key, entry in table.items():
         names = entry.get(lang) if isinstance(entry, dict) else None
@@ -62,6 +81,8 @@ def bad_entries(table: dict[str, Any], lang: str) -> list[str]:
             problems.append(f"{key}: {lang} must be a list of 1-{MAX_NAMES} names, got {names!r}")
         elif any(not isinstance(n, str) or not n.strip() or n != n.strip() for n in names):
             problems.append(f"{key}: {lang} has a blank or non-string name: {names!r}")
+        elif len({normalize(n) for n in names}) != len(names):
+            problems.append(f"{key}: {lang} repeats a name: {names!r}")
     return problems
 
 
@@ -71,9 +92,7 @@ def shared_names(table: dict[str, Any], categories: dict[str, str], lang: str) -
     for key, entry in table.items():
         for name in entry.get(lang) or []:
             owners[normalize(str(name))].add((categories.get(key, "?"), key))
-    return sorted(
-        f"{name}: {sorted(keys)}" for name, keys in owners.items() if len({cat for cat, _ in keys}) > 1
-    )
+    return sorted(f"{name}: {sorted(keys)}" for name, keys in owners.items() if len({cat for cat, _ in keys}) > 1)
 
 
 def clashes_with_japanese(table: dict[str, Any], items: tuple[Item, ...], lang: str) -> list[str]:
@@ -173,6 +192,8 @@ _CATS = {"スプレー缶": "yugai", "フライパン": "funen", "鍋": "funen"}
         (lambda t: bad_entries(t, "en"), {"鍋": {"en": ["a", "b", "c", "d"]}}, "鍋: en must be"),
         (lambda t: bad_entries(t, "en"), {"鍋": {"en": [""]}}, "blank or non-string"),
         (lambda t: bad_entries(t, "tl"), {"鍋": {"tl": [None]}}, "blank or non-string"),
+        (lambda t: bad_entries(t, "tl"), {"鍋": {"tl": [True]}}, "blank or non-string"),
+        (lambda t: bad_entries(t, "en"), {"鍋": {"en": ["pot", "Pot"]}}, "repeats a name"),
         (
             lambda t: shared_names(t, _CATS, "en"),
             {"スプレー缶": {"en": ["Can"]}, "フライパン": {"en": ["can"]}},
@@ -186,6 +207,11 @@ _CATS = {"スプレー缶": "yugai", "フライパン": "funen", "鍋": "funen"}
 def test_checkers_report_broken_data(check, table: dict[str, Any], problem: str) -> None:
     problems = check(table)
     assert problems and problem in problems[0]
+
+
+def test_a_key_written_twice_is_refused() -> None:
+    with pytest.raises(DuplicateKeyError, match="鍋"):
+        load_table("鍋: {en: [pot]}\n鍋: {en: [saucepan]}\n")
 
 
 def test_same_category_may_share_a_name() -> None:

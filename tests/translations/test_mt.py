@@ -45,13 +45,15 @@ def _load_fixture_module():
 
 fx = _load_fixture_module()
 
-GLOSSARY = Glossary.from_entries([
-    {"ja": "有害ごみ", "kind": "category", "en": "Hazardous waste", "ko": "유해 쓰레기"},
-    {"ja": "火曜日", "kind": "time", "en": "Tuesday", "ko": "화요일"},
-    {"ja": "スプレー缶", "kind": "item", "en": "Spray can", "ko": "스프레이 캔"},
-    {"ja": "粗大ごみ", "kind": "category", "en": "Bulky waste"},
-    {"ja": "粗大ごみ受付センター", "kind": "office", "en": "Bulky Waste Reception Center"},
-])
+GLOSSARY = Glossary.from_entries(
+    [
+        {"ja": "有害ごみ", "kind": "category", "en": "Hazardous waste", "ko": "유해 쓰레기"},
+        {"ja": "火曜日", "kind": "time", "en": "Tuesday", "ko": "화요일"},
+        {"ja": "スプレー缶", "kind": "item", "en": "Spray can", "ko": "스프레이 캔"},
+        {"ja": "粗大ごみ", "kind": "category", "en": "Bulky waste"},
+        {"ja": "粗大ごみ受付センター", "kind": "office", "en": "Bulky Waste Reception Center"},
+    ]
+)
 CURATED_EN = "Hazardous waste (有害ごみ): put it out on the non-burnable day."
 
 
@@ -123,11 +125,31 @@ def test_installed_package_translates(mt):
 @pytest.mark.parametrize(
     ("text", "target", "expected", "engine"),
     [
-        ("有害ごみは火曜日に出してください。", "en", "Put out Hazardous waste (有害ごみ) on Tuesday (火曜日).", "argos:ja>en"),
+        (
+            "有害ごみは火曜日に出してください。",
+            "en",
+            "Put out Hazardous waste (有害ごみ) on Tuesday (火曜日).",
+            "argos:ja>en",
+        ),
         # katakana and half-width spellings match the same glossary term; the official spelling is shown
-        ("有害ゴミは火曜日に出してください。", "en", "Put out Hazardous waste (有害ごみ) on Tuesday (火曜日).", "argos:ja>en"),
-        ("有害ｺﾞﾐは火曜日に出してください。", "en", "Put out Hazardous waste (有害ごみ) on Tuesday (火曜日).", "argos:ja>en"),
-        ("有害ごみは火曜日に出してください。", "ko", "유해 쓰레기 (有害ごみ)은 화요일 (火曜日)에 내놓으세요.", "argos:ja>en>ko"),
+        (
+            "有害ゴミは火曜日に出してください。",
+            "en",
+            "Put out Hazardous waste (有害ごみ) on Tuesday (火曜日).",
+            "argos:ja>en",
+        ),
+        (
+            "有害ｺﾞﾐは火曜日に出してください。",
+            "en",
+            "Put out Hazardous waste (有害ごみ) on Tuesday (火曜日).",
+            "argos:ja>en",
+        ),
+        (
+            "有害ごみは火曜日に出してください。",
+            "ko",
+            "유해 쓰레기 (有害ごみ)은 화요일 (火曜日)에 내놓으세요.",
+            "argos:ja>en>ko",
+        ),
     ],
 )
 def test_glossary_terms_come_back_with_the_official_japanese_term(mt, text, target, expected, engine):
@@ -160,6 +182,34 @@ def test_dropped_placeholder_is_retranslated_and_terms_listed(mt):
 )
 def test_route_is_direct_or_through_english(main_settings, source, target, route):
     assert ArgosTranslator(main_settings).route(source, target) == route
+
+
+@pytest.mark.parametrize("which", ["main", "garbage"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ありがとうございます。",
+        "ありがとうございます。窓口はどこですか。",
+        "えーと。\n\nありがとうございます。",
+        "有害ごみ",
+    ],
+)
+def test_decoding_matches_argostranslate_itself(main_settings, garbage_settings, which, text):
+    """Our decode step must give what argostranslate.translate.PackageTranslation gives for the same package."""
+    from argostranslate import translate as argos_translate
+
+    settings = main_settings if which == "main" else garbage_settings
+    ours = ArgosTranslator(settings)
+    ours.route("ja", "en")
+    loaded = ours._package(("ja", "en"))
+    theirs = argos_translate.PackageTranslation(
+        argos_translate.Language("ja", "Japanese"), argos_translate.Language("en", "English"), loaded.pkg
+    )
+    theirs.sentencizer = RuleSentencizer()  # the MiniSBD default would download a model
+    theirs.translator = (
+        loaded.translator
+    )  # same CTranslate2 model and threads: compare the decoding, not the float noise
+    assert loaded.translate(text) == theirs.translate(text)
 
 
 def test_pivot_runs_both_real_models(main_settings):
@@ -267,8 +317,12 @@ def test_same_language_is_returned_unchanged_without_an_engine(source, target):
     engine = CountingEngine()
     router = MTRouter(engine, MTSettings.from_env({}))
     result = router.translate("有害ごみ は 火曜日", source, target)
-    assert (result.ok, result.text, result.engine, result.reason) == (True, "有害ごみ は 火曜日", "identity",
-                                                                      Reason.SAME_LANGUAGE)
+    assert (result.ok, result.text, result.engine, result.reason) == (
+        True,
+        "有害ごみ は 火曜日",
+        "identity",
+        Reason.SAME_LANGUAGE,
+    )
     assert engine.calls == 0
 
 
@@ -366,11 +420,17 @@ def test_glossary_file_loading(tmp_path):
     assert Glossary.load(good).protect("有害ごみ").terms[0].render("en") == "Hazardous waste (有害ごみ)"
 
 
-def test_the_city_glossary_loads_when_present():
+def test_the_city_glossary_protects_its_terms():
     path = MTSettings.from_env({}).glossary_path
-    if not path.is_file():
-        pytest.skip("translations/glossary.yaml not written yet")
-    assert len(Glossary.load(path)) > 0
+    if not path.exists():
+        pytest.skip("the city glossary (translations/glossary/) is not written yet")
+    glossary = Glossary.load(path)
+    assert len(glossary) >= 300
+    protected = glossary.protect("スプレー缶は有害ゴミの日に出してください")
+    assert "有害ごみ" in [term.ja for term in protected.terms]
+    assert "[T" in protected.text and "有害ゴミ" not in protected.text
+    restored, missing = glossary.restore(protected.text, protected, "en")
+    assert missing == [] and "(有害ごみ)" in restored
 
 
 # --- quality guard, sentence splitter, settings -----------------------------------------------------------------
@@ -381,7 +441,7 @@ def test_the_city_glossary_loads_when_present():
     [
         ("有害ごみは火曜日", "Put out [T0] on Tuesday.", "en", None),
         ("電話番号は043-302-5374です", "The number is 043-302-5374.", "en", None),
-        ("有害ごみ", "[T0]", "en", None),
+        ("[T0]", "[T0]", "en", None),  # only a protected term: nothing else to translate
         ("ありがとう", "감사합니다.", "ko", None),
         ("ありがとう", "谢谢。", "zh", None),
         ("ありがとう", "धन्यवाद", "ne", None),
@@ -396,6 +456,11 @@ def test_the_city_glossary_loads_when_present():
         ("ありがとう", "ありがとうございます", "en", Reason.WRONG_SCRIPT),
         ("ありがとう", "Thank you", "ko", Reason.WRONG_SCRIPT),
         ("ありがとう", "ありがとう。", "zh", Reason.UNTRANSLATED),
+        ("ありがとう", "Thank you.", "en", None),
+        ("ありがとう", "请通过LINE联系我们", "zh", None),
+        ("ありがとう", "LINE로 연락하세요", "ko", None),
+        ("ありがとう", "L pk っってください。 I hant to thron.", "en", Reason.WRONG_SCRIPT),  # tiny model, unseen input
+        ("ありがとう", "LINE", "ko", Reason.WRONG_SCRIPT),
         ("ありがとうね", "ありがとう", "zh", Reason.WRONG_SCRIPT),
     ],
 )
@@ -411,6 +476,8 @@ def test_quality_guard(source, output, target, reason):
         ("Call 043-302-5374 at 8.30 a.m.", ["Call 043-302-5374 at 8.30 a.m."]),
         ("一行目\n二行目", ["一行目", "二行目"]),
         ("句点なし", ["句点なし"]),
+        ("「有害ごみです。」と書いてください。", ["「有害ごみです。」と書いてください。"]),
+        ("Yahoo!Japan", ["Yahoo!Japan"]),
     ],
 )
 def test_rule_sentencizer(text, sentences):
