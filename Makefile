@@ -16,6 +16,7 @@ FIND_LINKS := $(shell test -d /opt/wheels && echo --find-links /opt/wheels)
 export PYTHONPATH := $(CURDIR)
 export OMP_NUM_THREADS ?= 1
 export TOKENIZERS_PARALLELISM := false
+export RASA_TELEMETRY_ENABLED := false
 
 MODEL_DIR := var/models/multilingual-e5-small
 RASA_MODEL := var/rasa/models/chiba.tar.gz

@@ -36,11 +36,12 @@ class Button(TypedDict):
     payload: str
 
 
-class Meta(TypedDict):
+class Meta(TypedDict, total=False):
     intent: str
     confidence: float
     fallback: bool
     sources: list[str]
+    cards: list[dict[str, Any]]  # only when an action sent rich cards (the LINE channel draws them)
 
 
 class GatewayRequestError(Exception):
@@ -63,6 +64,7 @@ class GatewayOutput(CollectingOutputChannel):
         super().__init__()
         self.sources: list[str] = []
         self.fallback = False
+        self.cards: list[dict[str, Any]] = []
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         sources = json_message.get("sources") or []
@@ -73,6 +75,8 @@ class GatewayOutput(CollectingOutputChannel):
                 self.sources.append(url)
         if json_message.get("fallback") is True:
             self.fallback = True
+        cards = json_message.get("cards") or []
+        self.cards.extend(card for card in cards if isinstance(card, dict))
 
     def client_messages(self) -> list[dict[str, Any]]:
         """The collected messages in the gateway's shape (text and optional buttons only)."""
@@ -122,12 +126,15 @@ async def build_meta(agent: Any, sender: str, output: GatewayOutput) -> Meta:
         parsed = tracker.latest_message.intent or {}
         intent = parsed.get("name") or ""
         confidence = float(parsed.get("confidence") or 0.0)
-    return Meta(
+    meta = Meta(
         intent=intent,
         confidence=confidence,
         fallback=output.fallback or intent in FALLBACK_INTENTS,
         sources=list(output.sources),
     )
+    if output.cards:
+        meta["cards"] = list(output.cards)
+    return meta
 
 
 def _agent_ready(request: Request) -> Any | None:

@@ -1,16 +1,11 @@
 """End to end: the real Rasa server, action server and gateway, asked what residents ask, through /api/chat.
 
-Starts the whole stack once (scripts.run_stack on spare ports, its own tracker database) with the date fixed to
-Wednesday 2026-11-25, so collection dates are known.
+The stack (tests/e2e/conftest.py) runs once per session with the date fixed to Wednesday 2026-11-25.
 """
 
 from __future__ import annotations
 
-import signal
-import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -57,16 +52,6 @@ OTHER_QUESTIONS = [
     ("ごみは何時までに出せばいいですか", ["8時"]),
     ("年末年始のごみ収集は？", ["12月31日"]),
 ]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    workdir: Path = tmp_path_factory.mktemp("stack")
-    proc = StackProcess(18080, 15005, 15055, workdir, extra_env={"CHIBA_TODAY": "2026-11-25"})
-    proc.start()
-    print(f"cold start until /healthz 200: {proc.cold_start_seconds:.1f} s")
-    yield proc
-    proc.stop()
 
 
 def ask(stack: StackProcess, text: str, sender: str | None = None) -> dict:
@@ -139,19 +124,3 @@ def test_bad_requests_get_clear_errors(stack: StackProcess, payload: dict, statu
     assert code == status
     assert isinstance(body, dict) and "error" in body
     assert "Traceback" not in json.dumps(body)
-
-
-def test_zz_one_service_dying_stops_the_others(stack: StackProcess) -> None:
-    """Runs last in this module: kills the action server and expects the supervisor to stop everything."""
-    import os
-    import re
-
-    pid_line = next(line for line in stack.log_tail(400).splitlines() if "started actions (pid" in line)
-    pid = int(re.search(r"pid (\d+)", pid_line).group(1))
-    os.killpg(pid, signal.SIGKILL)
-    assert stack.proc is not None
-    stack.proc.wait(timeout=60)
-    time.sleep(0.5)
-    log = stack.log_tail(50)
-    assert "actions stopped unexpectedly" in log
-    assert stack.proc.returncode == 1
