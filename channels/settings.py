@@ -46,14 +46,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f.metadata["env"])
-            if raw is None or raw.strip() == "":
-                continue
-            values[f.name] = _parse(f.metadata["env"], raw.strip(), _PARSERS[f.type])
-        return cls(**values)
+        return cls(**env_values(cls, environ))
 
     @property
     def rasa_base(self) -> str:
@@ -75,8 +68,24 @@ def _parse(env_name: str, raw: str, parser: Callable[[str], Any]) -> Any:
         raise SettingsError(f"{env_name}={raw!r} is not a valid {parser.__name__}") from exc
 
 
+def env_values(cls: type, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Typed values of a settings dataclass's fields (each names its variable in metadata["env"]) that are set."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        raw = env.get(f.metadata["env"])
+        if raw is None or raw.strip() == "":
+            continue
+        values[f.name] = _parse(f.metadata["env"], raw.strip(), _PARSERS[f.type])
+    return values
+
+
+def env_name(cls: type, field_name: str) -> str:
+    return next(f.metadata["env"] for f in fields(cls) if f.name == field_name)
+
+
 def _env_name(field_name: str) -> str:
-    return next(f.metadata["env"] for f in fields(Settings) if f.name == field_name)
+    return env_name(Settings, field_name)
 
 
 SETTINGS = web.AppKey("settings", Settings)

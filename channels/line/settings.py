@@ -5,15 +5,13 @@ Kept apart from channels/settings.py so the LINE channel can be merged in later 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
-from channels.settings import SettingsError
+from channels.settings import SettingsError, env_name, env_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +69,11 @@ class LineSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LineSettings:
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f.metadata["env"])
-            if raw is None or raw.strip() == "":
-                continue
-            values[f.name] = _parse(f.metadata["env"], raw.strip(), _PARSERS[f.type])
-        return cls(**values)
-
-
-_PARSERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float, "Path": Path}
-
-
-def _parse(env_name: str, raw: str, parser: Callable[[str], Any]) -> Any:
-    try:
-        return parser(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{env_name}={raw!r} is not a valid {parser.__name__}") from exc
+        return cls(**env_values(cls, environ))
 
 
 def _env_name(field_name: str) -> str:
-    return next(f.metadata["env"] for f in fields(LineSettings) if f.name == field_name)
+    return env_name(LineSettings, field_name)
 
 
 LINE_SETTINGS = web.AppKey("line_settings", LineSettings)
