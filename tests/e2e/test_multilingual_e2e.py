@@ -36,13 +36,14 @@ ITEMS_DIR = ROOT / "knowledge_base" / "data" / "garbage" / "items"
 FAQ_FILE = ROOT / "knowledge_base" / "data" / "garbage" / "faq.yaml"
 NLU_DIR = ROOT / "nlu_data"
 
-# Thresholds, set from the measured figures with a margin (see the report in the benchmark's output):
-ISSUE_MIN = 0.90  # the brief's bar for the three issue items across the nine languages (27 questions)
-# TODO(thresholds): filled from measurement below.
-OVERALL_MIN = 0.80
-LANG_MIN = 0.60
-# Whatever the answer, the reply is in the asker's language and script: 21 of 22 per language.
-REPLY_LANG_MIN = 0.95
+# Thresholds from the measured figures (2026-11-25, model trained 12:30 with the multilingual pipeline): foreign
+# languages 169/198 = 85% fully right, issue items 26/27, weakest language ko 14/22 = 64%, every reply in the asker's
+# language and script (198/198). Before the multilingual NLU every language scored 14-23%, so the per-language bar
+# below catches a broken language with room to spare.
+ISSUE_MIN = 0.90  # acceptance bar of issue 3: at most 2 of the 27 issue-item questions wrong
+OVERALL_MIN = 0.80  # measured 0.85; margin about 10 questions
+LANG_MIN = 0.50  # measured 0.64-0.95; margin 3 questions for the weakest (ko)
+REPLY_LANG_MIN = 0.95  # measured 1.00: whatever the answer, the reply is in the asker's language and script
 EN_VS_JA_MIN = 0.90  # English accuracy on the same items, relative to Japanese
 
 
