@@ -15,7 +15,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_one_service_dying_stops_the_others(stack: StackProcess) -> None:
-    pid_line = next(line for line in stack.log_tail(400).splitlines() if "started actions (pid" in line)
+    log_lines = stack.log_path.read_text(errors="replace").splitlines()
+    pid_line = next(line for line in log_lines if "started actions (pid" in line)
     pid = int(re.search(r"pid (\d+)", pid_line).group(1))
     os.killpg(pid, signal.SIGKILL)
     assert stack.proc is not None
