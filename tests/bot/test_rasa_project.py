@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import time
@@ -128,10 +129,18 @@ def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[st
 @pytest.fixture(scope="module")
 def served(repo: Path, rasa_bin: Path, rasa_env: dict[str, str], model: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # fmt: skip
-    """`rasa run` exactly as deployed (endpoints.yml, credentials.yml), without an action server."""
-    port = free_port()
+    """`rasa run` exactly as deployed (endpoints.yml, credentials.yml), with the real action server beside it."""
+    port, actions_port = free_port(), free_port()
     tmp = tmp_path_factory.mktemp("rasa_run")
-    env = {**rasa_env, "CHIBA_TRACKER_DB": str(tmp / "tracker.db"), "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook"}
+    # The action server runs in the services environment (Python 3.11); replies come from it in every language.
+    actions_log = (tmp / "actions.log").open("w")
+    actions = subprocess.Popen(
+        [str(repo / ".venvs/services/bin/python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
+        cwd=repo, env={**os.environ, "PYTHONPATH": str(repo), "SANIC_HOST": "127.0.0.1"},
+        stdout=actions_log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    env = {**rasa_env, "CHIBA_TRACKER_DB": str(tmp / "tracker.db"),
+           "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook"}  # fmt: skip
     log = (tmp / "rasa.log").open("w")
     proc = subprocess.Popen(
         [str(rasa_bin), "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials",
@@ -151,14 +160,24 @@ def served(repo: Path, rasa_bin: Path, rasa_env: dict[str, str], model: Path,
             time.sleep(1)
         else:
             pytest.fail("rasa run did not become healthy: " + (tmp / "rasa.log").read_text()[-3000:])
+        while time.monotonic() < deadline:
+            assert actions.poll() is None, (tmp / "actions.log").read_text()[-3000:]
+            try:
+                if http("GET", f"http://127.0.0.1:{actions_port}/health")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError, json.JSONDecodeError):
+                pass
+            time.sleep(1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for child in (proc, actions):
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
         log.close()
+        actions_log.close()
 
 
 def test_served_model_greets_through_the_gateway_channel(served: str) -> None:
