@@ -55,6 +55,10 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=settings.backend_timeout)
 
     async def send(self, sender: str, message: str, *, lang: str, channel: str = "web") -> BotReply:
+        return parse_reply(await self.post(sender, message, lang=lang, channel=channel))
+
+    async def post(self, sender: str, message: str, *, lang: str, channel: str) -> Any:
+        """Rasa's raw JSON reply (channels that draw more than text, like LINE's cards, read it themselves)."""
         payload = {"sender": sender, "message": message, "metadata": {"lang": lang, "channel": channel}}
         try:
             async with self._session.post(self._url, json=payload, timeout=self._timeout) as resp:
@@ -74,7 +78,7 @@ class RasaClient:
         except aiohttp.ClientError as exc:
             log.warning("rasa unreachable: %s", type(exc).__name__)
             raise BackendUnavailable() from exc
-        return parse_reply(body)
+        return body
 
 
 def parse_reply(body: Any) -> BotReply:

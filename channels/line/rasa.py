@@ -1,21 +1,17 @@
 """Ask Rasa (the `gateway` custom channel) for the LINE channel, keeping `meta.cards` for Flex cards.
 
-Same wire contract and typed errors as channels/rasa_client.py, whose `parse_reply` validates the messages;
-that client drops `meta.cards`, which the LINE channel turns into Flex message cards.
+The HTTP call and its typed errors are channels/rasa_client.py's; `parse_reply` validates the messages, and the
+`meta.cards` that the web contract leaves out become LINE Flex message cards here.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, NotRequired, TypedDict
 
 import aiohttp
 
-from channels.errors import BackendTimeout, BackendUnavailable, BadGateway
-from channels.rasa_client import WEBHOOK_PATH, BotReply, parse_reply
+from channels.rasa_client import BotReply, RasaClient, parse_reply
 from channels.settings import Settings
-
-log = logging.getLogger("channels.line.rasa")
 
 
 class GarbageCard(TypedDict):
@@ -37,24 +33,7 @@ class LineAnswer(TypedDict):
 async def ask_rasa(
     session: aiohttp.ClientSession, settings: Settings, sender: str, message: str, lang: str
 ) -> LineAnswer:
-    payload = {"sender": sender, "message": message, "metadata": {"lang": lang, "channel": "line"}}
-    timeout = aiohttp.ClientTimeout(total=settings.backend_timeout)
-    try:
-        async with session.post(settings.rasa_base + WEBHOOK_PATH, json=payload, timeout=timeout) as resp:
-            if resp.status == 503:
-                raise BackendUnavailable()
-            if resp.status != 200:
-                log.warning("rasa answered HTTP %d", resp.status)
-                raise BadGateway()
-            try:
-                body = await resp.json(content_type=None)
-            except ValueError as exc:
-                raise BadGateway() from exc
-    except TimeoutError as exc:
-        raise BackendTimeout() from exc
-    except aiohttp.ClientError as exc:
-        log.warning("rasa unreachable: %s", type(exc).__name__)
-        raise BackendUnavailable() from exc
+    body = await RasaClient(session, settings).post(sender, message, lang=lang, channel="line")
     return LineAnswer(reply=parse_reply(body), cards=parse_cards(body))
 
 
