@@ -45,9 +45,9 @@ $(SVC)/.installed: requirements/services.lock.txt | $(UV)
 
 envs: $(BOT)/.installed $(SVC)/.installed
 
-$(MODEL_DIR)/.ready: knowledge_base/prepare_model.py $(SVC)/.installed
+$(MODEL_DIR)/.ready: knowledge_base/core/prepare_model.py $(SVC)/.installed
 	@echo "==> [4/5] preparing the multilingual-e5-small embedding model (offline)"
-	$(SVC)/bin/python -m knowledge_base.prepare_model --out $(MODEL_DIR)
+	$(SVC)/bin/python -m knowledge_base.core.prepare_model --out $(MODEL_DIR)
 	@touch $@
 
 model: $(MODEL_DIR)/.ready

@@ -1,4 +1,5 @@
-"""Custom actions of the Chiba City Assistant (rasa_sdk imports every submodule and registers its Action classes).
+"""Custom actions of the Chiba City Assistant (rasa_sdk imports every subpackage and registers its Action classes).
 
-One module per concern; nothing is loaded at import time — the knowledge base is loaded on first use (`actions.kb`).
+One package per domain (`actions/<domain>/`) plus `actions/common/` for what they share; nothing is loaded at import
+time — the knowledge base is loaded on first use (`actions.common.kb`).
 """

@@ -17,6 +17,8 @@ log = logging.getLogger("channels.health")
 
 OK = "ok"
 KB_ACTION = "action_kb_health"
+# Counts that must be positive: a domain that loaded no items or no FAQ entries cannot answer.
+_RECORD_KEYS = ("items", "faq")
 # The smallest action call rasa_sdk accepts: it reads tracker fields with defaults and needs a "domain" key
 # (an empty one is fine when the action does not use it; the action then receives the last domain it saw, or None).
 _KB_CALL: dict[str, Any] = {
@@ -71,7 +73,7 @@ async def probe_action_server(session: aiohttp.ClientSession, settings: Settings
 
 
 async def probe_knowledge_base(session: aiohttp.ClientSession, settings: Settings) -> dict[str, Any]:
-    """Runs action_kb_health; healthy when it reports a positive item count."""
+    """Runs action_kb_health; healthy when every domain reports records (a domain with no entries is a broken load)."""
     url = settings.action_server_base + "/webhook"
     body = await _get_json(session, "POST", url, settings.health_timeout, json=_KB_CALL)
     responses = body.get("responses") if isinstance(body, dict) else None
@@ -80,7 +82,7 @@ async def probe_knowledge_base(session: aiohttp.ClientSession, settings: Setting
         kb = custom.get("kb") if isinstance(custom, dict) else None
         if isinstance(kb, dict):
             counts = {k: v for k, v in kb.items() if isinstance(v, int) and not isinstance(v, bool)}
-            if counts.get("items", 0) <= 0:
+            if not counts or any(value <= 0 for key, value in counts.items() if key.endswith(_RECORD_KEYS)):
                 raise ProbeFailed("empty")
             return counts
     raise ProbeFailed("invalid response")

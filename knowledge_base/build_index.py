@@ -1,7 +1,7 @@
-"""Build (or confirm) the FAISS indexes: `python -m knowledge_base.build_index [--force]`.
+"""Build (or confirm) the FAISS indexes of every domain: `python -m knowledge_base.build_index [--force]`.
 
 Runs in `make run` / `make test`. Exits 2 with every problem listed when the data files are invalid, 3 when the
-embedding model is missing; rebuilds only when the data files or the model changed (see index.meta.json).
+embedding model is missing; rebuilds only when the data files or the model changed (see index meta.json).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import argparse
 import sys
 import time
 
-from knowledge_base.models import DataError, load_knowledge, validate
+from knowledge_base.core.data import DataError
+from knowledge_base.service import load_data
 from knowledge_base.settings import Settings
 
 
@@ -26,10 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _progress(f"checking data in {settings.data_dir}")
     try:
-        knowledge = load_knowledge(settings.data_dir)
-        problems = validate(knowledge)
-        if problems:
-            raise DataError(problems)
+        data = load_data(settings)
     except DataError as exc:
         print(
             f"[build_index] ERROR: the knowledge-base data is invalid ({len(exc.problems)} problems):", file=sys.stderr
@@ -37,29 +35,28 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
-    _progress(
-        f"{len(knowledge.categories)} categories, {len(knowledge.items)} items, {len(knowledge.faq)} FAQ entries, "
-        f"{len(knowledge.towns)} towns"
-    )
+    for spec in data.specs:
+        _progress(f"{spec.name}: {spec.summary(data.domains[spec.name])}")
+    if data.places is not None:
+        _progress(f"places: {len(data.places.offices)} offices")
+    corpora = data.corpora()
 
-    from knowledge_base.embeddings import EmbeddingError
-    from knowledge_base.index import default_embedder, default_model_id, is_current, load_or_build
+    from knowledge_base.core.embeddings import EmbeddingError
+    from knowledge_base.core.index import default_embedder, default_model_id, is_current, load_or_build
 
     started = time.monotonic()
     try:
-        if not args.force and is_current(knowledge, settings.data_dir, settings.index_dir, default_model_id()):
+        if not args.force and is_current(corpora, settings.data_dir, settings.index_dir, default_model_id()):
             _progress(f"index up to date (data and model unchanged) in {settings.index_dir}")
             return 0
         embedder = default_embedder()
     except EmbeddingError as exc:
         print(f"[build_index] ERROR: {exc}", file=sys.stderr)
         return 3
-    indexes = load_or_build(knowledge, settings.data_dir, settings.index_dir, embedder, _progress, force=args.force)
+    indexes = load_or_build(corpora, settings.data_dir, settings.index_dir, embedder, _progress, force=args.force)
     state = "built" if indexes.built else "up to date (data and model unchanged)"
-    _progress(
-        f"index {state}: {len(indexes.items)} item rows, {len(indexes.faq)} FAQ rows "
-        f"in {settings.index_dir} ({time.monotonic() - started:.1f}s)"
-    )
+    rows = ", ".join(f"{name} {len(index)}" for name, index in sorted(indexes.by_name.items()))
+    _progress(f"index {state}: {rows} rows in {settings.index_dir} ({time.monotonic() - started:.1f}s)")
     return 0
 
 

@@ -13,7 +13,7 @@ import pytest
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import kb as kb_holder
+from actions.common import kb as kb_holder
 
 # A Tuesday: 中央区青葉町 (可燃 月・木) is next collected on 11月26日(木).
 FIXED_TODAY = "2026-11-24"

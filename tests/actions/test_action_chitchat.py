@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from actions.chitchat import ActionGoodbye, ActionGreet, ActionHelp, ActionThank
+from actions.common.chitchat import ActionGoodbye, ActionGreet, ActionHelp, ActionThank
 
 # A character of the language's own script that must appear in the reply.
 SCRIPT = {

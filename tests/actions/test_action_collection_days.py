@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from actions.collection_days import ActionCollectionDays
+from actions.garbage.collection_days import ActionCollectionDays
 
 COLLECTION_PAGE = "https://www.city.chiba.jp/kankyo/junkan/shushugyomu/shushubi.html"
 AOBA = {"town": "青葉町", "town_ward": "中央区"}  # 中央区青葉町: 可燃 月・木, 木の枝 2・4水, 不燃・有害 1・3水

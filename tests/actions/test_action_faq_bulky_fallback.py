@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from actions.bulky_waste import ActionBulkyWaste
-from actions.fallback import ActionFallback
-from actions.garbage_faq import ActionGarbageFaq
-from actions.kb_health import ActionKbHealth
+from actions.common.fallback import ActionFallback
+from actions.common.kb_health import ActionKbHealth
+from actions.garbage.bulky_waste import ActionBulkyWaste
+from actions.garbage.faq import ActionGarbageFaq
 
 BULKY_CENTRE = "043-302-5374"  # 粗大ごみ受付センター
 CONSULT = "043-204-5380"  # 家庭ごみ相談ダイヤル
@@ -71,7 +71,8 @@ async def test_fallback_says_what_the_assistant_can_do(lang: str | None, tracker
 async def test_health_reports_the_loaded_knowledge_base(tracker_for: Any, run: Any) -> None:
     reply = await run(ActionKbHealth(), tracker_for("/health"))
     counts = reply.custom["kb"]
-    assert counts["items"] > 0
-    assert counts["faq"] > 0
-    assert counts["towns"] > 200
+    assert counts["garbage.items"] > 600
+    assert counts["garbage.towns"] > 200
+    # Every domain answers from its own FAQ entries.
+    assert all(counts[f"{domain}.faq"] > 0 for domain in ("garbage", "library", "foreign_residents"))
     assert reply.text == ""

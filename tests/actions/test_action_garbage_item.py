@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from actions.garbage_item import ActionGarbageItem
+from actions.garbage.item import ActionGarbageItem
 
 CONSULT = "043-204-5380"
 CHECK = "念のため家庭ごみ相談ダイヤル（043-204-5380）でご確認ください。"
@@ -104,7 +104,7 @@ async def test_an_empty_message_asks_for_the_item(tracker_for: Any, run: Any) ->
 
 @pytest.mark.parametrize("text", ["スプレー缶", "図書館の本", "ふるいせんぷうき"])
 async def test_a_similarity_match_says_which_item_it_answers(text: str, kb: Any, tracker_for: Any, run: Any) -> None:
-    lookup = kb.lookup_item(text)
+    lookup = kb.garbage.lookup_item(text)
     reply = await run(ActionGarbageItem(), tracker_for(text))
     if lookup.status == "found":
         assert ("に近い品目として" in reply.text) is (lookup.best.score < 1.0)

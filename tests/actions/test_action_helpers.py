@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from actions import kb as kb_holder
-from actions.categories import categories_from_value, detect_categories
-from actions.collection_days import ActionCollectionDays
-from actions.garbage_faq import ActionGarbageFaq
-from actions.garbage_item import ActionGarbageItem
-from actions.kb_health import ActionKbHealth
-from actions.replies import display, format_date, format_dates, lang_of
-from actions.settings import Settings
-from knowledge_base.models import Category, Item
-from knowledge_base.service import ItemLookup, ItemMatch
+from actions.common import kb as kb_holder
+from actions.common.kb_health import ActionKbHealth
+from actions.common.replies import display, format_date, format_dates, lang_of
+from actions.common.settings import Settings
+from actions.garbage.categories import categories_from_value, detect_categories
+from actions.garbage.collection_days import ActionCollectionDays
+from actions.garbage.faq import ActionGarbageFaq
+from actions.garbage.item import ActionGarbageItem
+from knowledge_base.garbage.models import Category, Item
+from knowledge_base.garbage.service import ItemLookup, ItemMatch
 
 _SOURCE = "https://example.org/fake"
 
@@ -36,6 +36,11 @@ class FakeKnowledgeBase:
 
     def category(self, category_id: str) -> Category:
         return self.cat
+
+    @property
+    def garbage(self) -> FakeKnowledgeBase:
+        """The hub's garbage domain: this fake plays both."""
+        return self
 
     def find_towns(self, text: str) -> list[Any]:
         return []

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.bulky_waste import ActionBulkyWaste
-from actions.collection_days import ActionCollectionDays
-from actions.fallback import ActionFallback
-from actions.garbage_faq import ActionGarbageFaq
-from actions.garbage_item import ActionGarbageItem
-from actions.replies import describe_schedule, display
-from knowledge_base.collection import describe, parse_pattern
+from actions.common.fallback import ActionFallback
+from actions.common.replies import describe_schedule, display
+from actions.garbage.bulky_waste import ActionBulkyWaste
+from actions.garbage.collection_days import ActionCollectionDays
+from actions.garbage.faq import ActionGarbageFaq
+from actions.garbage.item import ActionGarbageItem
+from knowledge_base.garbage.collection import describe, parse_pattern
 from translations import content
 from translations.content import Content
 from translations.messages import LANGUAGES, catalogue
@@ -99,7 +99,7 @@ async def test_item_answer_is_in_the_language_with_the_official_term(
     if how:
         assert display(how) in reply.text
     else:  # no curated how-to yet: the item's Japanese one, behind a label in the resident's language
-        japanese = display(kb.lookup_item(name).best.item.how)
+        japanese = display(kb.garbage.lookup_item(name).best.item.how)
         label = next(line for line in reply.text.splitlines() if japanese in line).split(japanese)[0]
         assert label.strip()
         assert lang == "ja-easy" or _own_words(label, lang)

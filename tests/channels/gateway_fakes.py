@@ -95,7 +95,9 @@ def fake_action_app(state: FakeBackend) -> web.Application:
             return "action_kb_health"
 
         async def run(self, dispatcher, tracker, domain):
-            dispatcher.utter_message(json_message={"kb": {"items": state.kb_items, "faq": 40, "towns": 261}})
+            dispatcher.utter_message(
+                json_message={"kb": {"garbage.items": state.kb_items, "library.faq": 22, "garbage.towns": 261}}
+            )
             return []
 
     executor = ActionExecutor()

@@ -22,7 +22,11 @@ async def healthz(client: TestClient, status: int) -> dict[str, Any]:
 
 async def test_all_parts_up(client: TestClient, backend: FakeBackend) -> None:
     body = await healthz(client, 200)
-    assert body == {"status": "ok", "checks": ALL_OK, "knowledge_base": {"items": 640, "faq": 40, "towns": 261}}
+    assert body == {
+        "status": "ok",
+        "checks": ALL_OK,
+        "knowledge_base": {"garbage.items": 640, "library.faq": 22, "garbage.towns": 261},
+    }
     # The knowledge-base call went through the real rasa_sdk executor and named the health action.
     assert backend.action_calls[-1]["next_action"] == "action_kb_health"
 

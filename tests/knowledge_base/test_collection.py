@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.collection import TownMatcher, describe, next_dates, parse_pattern
-from knowledge_base.models import load_knowledge, load_towns, split_town_name
+from knowledge_base.garbage.collection import TownMatcher, describe, next_dates, parse_pattern
+from knowledge_base.garbage.models import load_knowledge, load_towns, split_town_name
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
 

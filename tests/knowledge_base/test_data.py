@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge_base.models import DataError, load_knowledge, validate
+from knowledge_base.garbage.models import DataError, load_knowledge, validate
 from knowledge_base.settings import Settings
 
 REAL_DATA = Settings.from_env().data_dir

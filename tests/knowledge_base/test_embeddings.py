@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_base import embeddings, prepare_model
-from knowledge_base.embeddings import (
+from knowledge_base.core import embeddings, prepare_model
+from knowledge_base.core.embeddings import (
     DEFAULT_MODEL_DIR,
     EmbeddingModelMissing,
     EmbeddingSettingsError,
@@ -22,7 +22,7 @@ from knowledge_base.embeddings import (
     load_encoder,
     resolve_model,
 )
-from knowledge_base.prepare_model import (
+from knowledge_base.core.prepare_model import (
     OutputFolderError,
     PrepareModelError,
     VerificationError,

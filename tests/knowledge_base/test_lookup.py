@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from knowledge_base import build_index
-from knowledge_base.index import FunctionEmbedder, is_current, load_or_build
-from knowledge_base.models import load_knowledge
-from knowledge_base.service import KnowledgeBase, UnknownCategory
+from knowledge_base.core.index import FunctionEmbedder, is_current, load_or_build
+from knowledge_base.garbage.models import load_knowledge
+from knowledge_base.garbage.service import GarbageKnowledge, UnknownCategory, corpora
+from knowledge_base.service import KnowledgeBase
 from knowledge_base.settings import Settings
 
 VARIANTS = Path(__file__).parent / "variants.yaml"
@@ -23,8 +24,8 @@ STRICT_TARGET = 0.92  # share answered right straight away, without a clarifying
 
 
 @pytest.fixture
-def kb(fixture_settings: Settings, fake_embedder: FunctionEmbedder) -> KnowledgeBase:
-    return KnowledgeBase.load(fixture_settings, fake_embedder)
+def kb(fixture_settings: Settings, fake_embedder: FunctionEmbedder) -> GarbageKnowledge:
+    return KnowledgeBase.load(fixture_settings, fake_embedder).garbage
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,7 @@ def kb(fixture_settings: Settings, fake_embedder: FunctionEmbedder) -> Knowledge
         ("単三電池が余っているけどどうする", "乾電池", "contained"),
     ],
 )
-def test_lookup_found(kb: KnowledgeBase, message: str, name: str, method: str) -> None:
+def test_lookup_found(kb: GarbageKnowledge, message: str, name: str, method: str) -> None:
     result = kb.lookup_item(message)
     assert result.status == "found", result
     assert result.best is not None and result.best.item.name == name
@@ -57,7 +58,7 @@ def test_lookup_found(kb: KnowledgeBase, message: str, name: str, method: str) -
     assert result.best.score == 1.0
 
 
-def test_vector_lookup_for_an_unlisted_spelling(kb: KnowledgeBase) -> None:
+def test_vector_lookup_for_an_unlisted_spelling(kb: GarbageKnowledge) -> None:
     result = kb.lookup_item("すぷれい缶")  # misspelt: no exact or contained match
     assert result.status == "found" and result.method == "vector"
     assert result.best is not None and result.best.item.name == "スプレー缶"
@@ -65,7 +66,7 @@ def test_vector_lookup_for_an_unlisted_spelling(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize("message", ["今日の天気は？", "市役所の電話番号", "", "？？？"])
-def test_not_found(kb: KnowledgeBase, message: str) -> None:
+def test_not_found(kb: GarbageKnowledge, message: str) -> None:
     result = kb.lookup_item(message)
     assert result.status == "not_found"
     assert result.best is None
@@ -79,13 +80,13 @@ def test_close_candidates_of_different_categories_ask(fixture_settings: Settings
             return (mixed / np.linalg.norm(mixed))[None, :]
         return hashed_bigrams(texts)
 
-    kb = KnowledgeBase.load(fixture_settings, FunctionEmbedder("test/mixed", queries, hashed_bigrams))
+    kb = KnowledgeBase.load(fixture_settings, FunctionEmbedder("test/mixed", queries, hashed_bigrams)).garbage
     result = kb.lookup_item("ランプ")
     assert result.status == "ambiguous"
     assert {m.item.name for m in result.candidates} == {"電球", "蛍光管"}
 
 
-def test_item_by_key_round_trip(kb: KnowledgeBase) -> None:
+def test_item_by_key_round_trip(kb: GarbageKnowledge) -> None:
     item = kb.lookup_item("スプレー缶").best.item  # type: ignore[union-attr]
     assert kb.item_by_key(item.key) is item
     assert kb.item_by_key("no-such-item") is None
@@ -99,18 +100,18 @@ def test_item_by_key_round_trip(kb: KnowledgeBase) -> None:
         ("ごみは何時までに出せばいい", None, "deadline"),
     ],
 )
-def test_search_faq(kb: KnowledgeBase, question: str, topic: str | None, faq_id: str) -> None:
+def test_search_faq(kb: GarbageKnowledge, question: str, topic: str | None, faq_id: str) -> None:
     found = kb.search_faq(question, topic)
     assert found is not None and found[0].id == faq_id
     assert found[0].source.startswith("http")
 
 
 @pytest.mark.parametrize(("question", "topic"), [("粗大ごみはどうやって出しますか", "rules"), ("猫の予防接種", None)])
-def test_search_faq_none(kb: KnowledgeBase, question: str, topic: str | None) -> None:
+def test_search_faq_none(kb: GarbageKnowledge, question: str, topic: str | None) -> None:
     assert kb.search_faq(question, topic) is None
 
 
-def test_collection_days_for_a_town(kb: KnowledgeBase) -> None:
+def test_collection_days_for_a_town(kb: GarbageKnowledge) -> None:
     town = kb.find_towns("中央区青葉町")[0]
     entries = {e.category.id: e for e in kb.collection_days(town, today=date(2025, 6, 2))}
     assert set(entries) == {"kanen", "funen", "yugai", "bin_kan_pet"}  # 粗大ごみ has no station day
@@ -120,7 +121,7 @@ def test_collection_days_for_a_town(kb: KnowledgeBase) -> None:
     assert entries["yugai"].next_dates[0] == date(2025, 6, 4)
 
 
-def test_collection_days_one_category_and_no_collection(kb: KnowledgeBase) -> None:
+def test_collection_days_one_category_and_no_collection(kb: GarbageKnowledge) -> None:
     town = kb.find_towns("美浜区打瀬1丁目")[0]
     (kanen,) = kb.collection_days(town, "kanen", today=date(2025, 6, 2), count=2)
     assert kanen.next_dates == [] and town.footnote
@@ -128,7 +129,7 @@ def test_collection_days_one_category_and_no_collection(kb: KnowledgeBase) -> No
         kb.collection_days(town, "moeru")
 
 
-def test_health_counts(kb: KnowledgeBase) -> None:
+def test_health_counts(kb: GarbageKnowledge) -> None:
     assert kb.health() == {
         "categories": 5,
         "items": 11,
@@ -141,7 +142,7 @@ def test_health_counts(kb: KnowledgeBase) -> None:
 
 def test_index_is_rebuilt_only_when_data_or_model_change(fixture_settings: Settings, fake_embedder) -> None:
     settings = fixture_settings
-    knowledge = load_knowledge(settings.data_dir)
+    knowledge = corpora(load_knowledge(settings.data_dir))
     assert load_or_build(knowledge, settings.data_dir, settings.index_dir, fake_embedder).built
     assert not load_or_build(knowledge, settings.data_dir, settings.index_dir, fake_embedder).built
     assert is_current(knowledge, settings.data_dir, settings.index_dir, "test/hashed-bigrams")
@@ -158,9 +159,9 @@ def test_index_is_rebuilt_only_when_data_or_model_change(fixture_settings: Setti
 
 
 def test_damaged_index_is_rebuilt(fixture_settings: Settings, fake_embedder) -> None:
-    knowledge = load_knowledge(fixture_settings.data_dir)
+    knowledge = corpora(load_knowledge(fixture_settings.data_dir))
     load_or_build(knowledge, fixture_settings.data_dir, fixture_settings.index_dir, fake_embedder)
-    (fixture_settings.index_dir / "items.faiss").write_bytes(b"garbage")
+    (fixture_settings.index_dir / "garbage.items.faiss").write_bytes(b"garbage")
     assert load_or_build(knowledge, fixture_settings.data_dir, fixture_settings.index_dir, fake_embedder).built
 
 
@@ -185,14 +186,14 @@ def test_variants_file_is_big_enough() -> None:
     assert all(set(case) >= {"text", "category"} for case in cases)
 
 
-def test_variant_accuracy(real_kb: KnowledgeBase) -> None:
+def test_variant_accuracy(real_kb: GarbageKnowledge) -> None:
     cases = _variants()
-    unknown = {case["category"] for case in cases} - set(real_kb.knowledge.categories)
+    unknown = {case["category"] for case in cases} - set(real_kb.garbage.knowledge.categories)
     assert not unknown, f"variants.yaml uses unknown categories {unknown}"
     strict = lenient = 0
     misses = []
     for case in cases:
-        result = real_kb.lookup_item(case["text"])
+        result = real_kb.garbage.lookup_item(case["text"])
         right = result.status == "found" and result.best is not None and result.best.item.category == case["category"]
         asked = result.status == "ambiguous" and any(m.item.category == case["category"] for m in result.candidates)
         strict += right
@@ -208,18 +209,18 @@ def test_variant_accuracy(real_kb: KnowledgeBase) -> None:
     assert strict / len(cases) >= STRICT_TARGET
 
 
-def test_every_item_name_asked_as_a_question_finds_that_item(real_kb: KnowledgeBase) -> None:
+def test_every_item_name_asked_as_a_question_finds_that_item(real_kb: GarbageKnowledge) -> None:
     wrong = []
-    for item in real_kb.knowledge.items:
-        result = real_kb.lookup_item(f"{item.name}は何ごみですか？")
+    for item in real_kb.garbage.knowledge.items:
+        result = real_kb.garbage.lookup_item(f"{item.name}は何ごみですか？")
         if result.status != "found" or result.best is None or result.best.item is not item:
             wrong.append(f"{item.name}: {result.status} {[m.item.name for m in result.candidates]}")
-    assert len(wrong) <= 0.02 * len(real_kb.knowledge.items), "\n".join(wrong)
+    assert len(wrong) <= 0.02 * len(real_kb.garbage.knowledge.items), "\n".join(wrong)
 
 
 @pytest.mark.parametrize("message", ["今日の天気は？", "住民票を取りたい", "こんにちは", "マイナンバーカードの申請"])
-def test_real_off_topic_messages_are_not_items(real_kb: KnowledgeBase, message: str) -> None:
-    assert real_kb.lookup_item(message).status == "not_found"
+def test_real_off_topic_messages_are_not_items(real_kb: GarbageKnowledge, message: str) -> None:
+    assert real_kb.garbage.lookup_item(message).status == "not_found"
 
 
 @pytest.mark.parametrize(
@@ -230,20 +231,20 @@ def test_real_off_topic_messages_are_not_items(real_kb: KnowledgeBase, message: 
         ("祝日も収集ある？", "rules"),
     ],
 )
-def test_real_faq_topics(real_kb: KnowledgeBase, question: str, topic: str) -> None:
-    found = real_kb.search_faq(question)
+def test_real_faq_topics(real_kb: GarbageKnowledge, question: str, topic: str) -> None:
+    found = real_kb.garbage.search_faq(question)
     assert found is not None, question
     assert found[0].topic == topic and found[0].source.startswith("http")
 
 
 @pytest.mark.parametrize("question", ["図書館の開館時間", "住民票を取りたい", "こんにちは"])
-def test_real_faq_ignores_other_subjects(real_kb: KnowledgeBase, question: str) -> None:
-    assert real_kb.search_faq(question) is None
+def test_real_faq_ignores_other_subjects(real_kb: GarbageKnowledge, question: str) -> None:
+    assert real_kb.garbage.search_faq(question) is None
 
 
-def test_real_collection_days(real_kb: KnowledgeBase) -> None:
-    (town,) = real_kb.find_towns("中央区青葉町")
-    entries = {e.category.id: e for e in real_kb.collection_days(town, today=date(2025, 12, 29))}
+def test_real_collection_days(real_kb: GarbageKnowledge) -> None:
+    (town,) = real_kb.garbage.find_towns("中央区青葉町")
+    entries = {e.category.id: e for e in real_kb.garbage.collection_days(town, today=date(2025, 12, 29))}
     assert entries["kanen"].pattern == "月・木"
     # Mon 12/29 yes, Thu 1/1 no (12/31–1/3 off), then as usual.
     assert entries["kanen"].next_dates == [date(2025, 12, 29), date(2026, 1, 5), date(2026, 1, 8)]
@@ -255,11 +256,11 @@ def test_real_collection_days(real_kb: KnowledgeBase) -> None:
     ("question", "topic"),
     [("How do I dispose of batteries?", "batteries"), ("What time should I put out the garbage?", "rules")],
 )
-def test_real_faq_in_english(real_kb: KnowledgeBase, question: str, topic: str) -> None:
-    found = real_kb.search_faq(question)
+def test_real_faq_in_english(real_kb: GarbageKnowledge, question: str, topic: str) -> None:
+    found = real_kb.garbage.search_faq(question)
     assert found is not None and found[0].topic == topic
 
 
 @pytest.mark.parametrize("question", ["Where is the library?", "What is the weather today?", "天気予報"])
-def test_real_faq_ignores_other_subjects_in_any_script(real_kb: KnowledgeBase, question: str) -> None:
-    assert real_kb.search_faq(question) is None
+def test_real_faq_ignores_other_subjects_in_any_script(real_kb: GarbageKnowledge, question: str) -> None:
+    assert real_kb.garbage.search_faq(question) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.normalize import loosen, normalize, variants
+from knowledge_base.core.normalize import loosen, normalize, variants
 
 
 @pytest.mark.parametrize(

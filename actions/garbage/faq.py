@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import send_fallback
-from actions.faq_reply import faq_text
-from actions.kb import KnowledgeBaseUnavailable, kb_async
-from actions.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+from actions.common.fallback import send_fallback
+from actions.common.faq_reply import faq_text
+from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.replies import lang_of, latest_text, send_kb_unavailable, send_sources
 
 
 class ActionGarbageFaq(Action):
@@ -22,7 +22,7 @@ class ActionGarbageFaq(Action):
         lang = lang_of(tracker)
         text = latest_text(tracker)
         try:
-            kb = await kb_async()
+            kb = (await kb_async()).garbage
         except KnowledgeBaseUnavailable:
             send_kb_unavailable(dispatcher, lang)
             return []

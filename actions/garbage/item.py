@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contacts import CONSULT_PHONE, CONSULT_SOURCE
-from actions.kb import KnowledgeBaseUnavailable, kb_async
-from actions.localized import category_label, item_how, item_label
-from actions.replies import (
+from actions.common.contacts import CONSULT_PHONE, CONSULT_SOURCE
+from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.localized import category_label, item_how, item_label
+from actions.common.replies import (
     capitalized,
     format_date,
     format_dates,
@@ -23,18 +23,18 @@ from actions.replies import (
     send_sources,
     unique,
 )
-from actions.settings import Settings
-from actions.towns import choose_town, remember
+from actions.common.settings import Settings
+from actions.garbage.towns import choose_town, remember
 from translations.messages import render
 
 if TYPE_CHECKING:
-    from knowledge_base.service import ItemLookup, ItemMatch, KnowledgeBase
+    from knowledge_base.garbage.service import GarbageKnowledge, ItemLookup, ItemMatch
 
 ITEM_INTENT = "ask_garbage_item"
 
 
 def _found(
-    kb: KnowledgeBase, match: ItemMatch, query: str, tracker: Tracker, settings: Settings, lang: str
+    kb: GarbageKnowledge, match: ItemMatch, query: str, tracker: Tracker, settings: Settings, lang: str
 ) -> tuple[str, dict[str, Any], list[str], list[EventType]]:
     """Reply text, its card, sources and slot events for an item that was recognised."""
     item = match.item
@@ -103,7 +103,7 @@ class ActionGarbageItem(Action):
             dispatcher.utter_message(text=render("item_ask", lang))
             return []
         try:
-            kb = await kb_async()
+            kb = (await kb_async()).garbage
         except KnowledgeBaseUnavailable:
             send_kb_unavailable(dispatcher, lang)
             return []

@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contacts import CONSULT_PHONE
-from actions.replies import lang_of
+from actions.common.contacts import CONSULT_PHONE
+from actions.common.replies import lang_of
 from translations.messages import render
 
 # The help message offers these as buttons; payloads go straight to the intent (no NLU), titles are translated.

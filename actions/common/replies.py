@@ -12,8 +12,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contacts import CONSULT_PHONE
-from knowledge_base.collection import parse_pattern
+from actions.common.contacts import CONSULT_PHONE
+from knowledge_base.garbage.collection import parse_pattern
 from translations.messages import render, reply_language
 
 Button = dict[str, str]

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.kb import KnowledgeBaseUnavailable, kb_async
 
 
 class ActionKbHealth(Action):

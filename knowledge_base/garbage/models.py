@@ -7,13 +7,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from knowledge_base.normalize import normalize
+from knowledge_base.core.data import DataError, read_yaml_list, text_field, text_list
+from knowledge_base.core.faq import FaqEntry, load_faq, validate_faq
+from knowledge_base.core.normalize import normalize
 
-CERTAINTIES = {"item": ("confirmed", "inferred"), "faq": ("confirmed", "uncertain")}
+CERTAINTIES = {"item": ("confirmed", "inferred")}
 TOWN_CSV = Path("collection_days") / "chiba_city_collection_days.csv"
 COLLECTION_SOURCE = "https://www.city.chiba.jp/kankyo/junkan/shushugyomu/shushubi.html"
 WARDS = ("中央区", "花見川区", "稲毛区", "若葉区", "緑区", "美浜区")
@@ -25,14 +26,6 @@ TOWN_FOOTNOTES: dict[tuple[str, str], str] = {
     ("美浜区", "打瀬1丁目"): "ごみステーションでの収集は、資源物（木の枝・刈り草・葉を除く）と有害ごみのみです。",
     ("美浜区", "打瀬2・3丁目"): "ごみステーションでの収集は、資源物（木の枝・刈り草・葉を除く）と有害ごみのみです。",
 }
-
-
-class DataError(Exception):
-    """The data files cannot be loaded or are inconsistent; `problems` lists every finding."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("invalid knowledge-base data:\n  - " + "\n  - ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -71,17 +64,6 @@ class Item:
     def names(self) -> tuple[str, ...]:
         """Every written form that identifies the item: name, reading, aliases."""
         return (self.name, self.reading, *self.aliases)
-
-
-@dataclass(frozen=True)
-class FaqEntry:
-    id: str
-    topic: str
-    questions: tuple[str, ...]
-    answer: str
-    certainty: str  # confirmed | uncertain
-    source: str
-    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,39 +110,13 @@ def split_town_name(name: str) -> tuple[str, frozenset[int] | None]:
     return match["base"], frozenset(numbers)
 
 
-def _text(entry: dict[str, Any], key: str, where: str, problems: list[str], required: bool = True) -> str | None:
-    value = entry.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.append(f"{where}: missing '{key}'")
-        return None
-    if not isinstance(value, (str, int, float)):
-        problems.append(f"{where}: '{key}' must be text, got {type(value).__name__}")
-        return None
-    return str(value).strip()
-
-
-def _read_yaml_list(path: Path, problems: list[str]) -> list[dict[str, Any]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        problems.append(f"{path.name}: cannot read YAML ({exc})")
-        return []
-    if data is None:
-        return []
-    if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
-        problems.append(f"{path.name}: expected a list of mappings")
-        return []
-    return data
-
-
 def _load_categories(path: Path, problems: list[str]) -> dict[str, Category]:
     categories: dict[str, Category] = {}
-    for i, entry in enumerate(_read_yaml_list(path, problems)):
+    for i, entry in enumerate(read_yaml_list(path, problems)):
         where = f"categories.yaml[{i}]"
-        cid = _text(entry, "id", where, problems)
-        name = _text(entry, "name", where, problems)
-        source = _text(entry, "source", where, problems)
+        cid = text_field(entry, "id", where, problems)
+        name = text_field(entry, "name", where, problems)
+        source = text_field(entry, "source", where, problems)
         if not (cid and name and source):
             continue
         if cid in categories:
@@ -168,33 +124,26 @@ def _load_categories(path: Path, problems: list[str]) -> dict[str, Category]:
         categories[cid] = Category(
             id=cid,
             name=name,
-            reading=_text(entry, "reading", where, problems, required=False) or "",
-            name_en=_text(entry, "name_en", where, problems, required=False) or "",
-            colour=_text(entry, "colour", where, problems, required=False) or "#607d8b",
-            schedule_column=_text(entry, "schedule_column", where, problems, required=False),
-            how=_text(entry, "how", where, problems, required=False) or "",
-            deadline=_text(entry, "deadline", where, problems, required=False),
+            reading=text_field(entry, "reading", where, problems, required=False) or "",
+            name_en=text_field(entry, "name_en", where, problems, required=False) or "",
+            colour=text_field(entry, "colour", where, problems, required=False) or "#607d8b",
+            schedule_column=text_field(entry, "schedule_column", where, problems, required=False),
+            how=text_field(entry, "how", where, problems, required=False) or "",
+            deadline=text_field(entry, "deadline", where, problems, required=False),
             source=source,
         )
     return categories
 
 
-def _aliases(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        problems.append(f"{where}: 'aliases' must be a list")
-        return ()
-    return tuple(str(alias).strip() for alias in value if alias is not None and str(alias).strip())
-
-
 def _load_items(folder: Path, problems: list[str]) -> list[Item]:
     items: list[Item] = []
     for path in sorted(folder.glob("*.yaml")):
-        for i, entry in enumerate(_read_yaml_list(path, problems)):
+        for i, entry in enumerate(read_yaml_list(path, problems)):
             where = f"items/{path.name}[{i}]"
-            fields = {key: _text(entry, key, where, problems) for key in ("name", "reading", "category", "certainty")}
-            source = _text(entry, "source", where, problems)
+            fields = {
+                key: text_field(entry, key, where, problems) for key in ("name", "reading", "category", "certainty")
+            }
+            source = text_field(entry, "source", where, problems)
             if not all(fields.values()) or not source:
                 continue
             items.append(
@@ -204,9 +153,9 @@ def _load_items(folder: Path, problems: list[str]) -> list[Item]:
                     category=fields["category"] or "",
                     certainty=fields["certainty"] or "",
                     source=source,
-                    aliases=_aliases(entry.get("aliases"), where, problems),
-                    how=_text(entry, "how", where, problems, required=False),
-                    notes=_text(entry, "notes", where, problems, required=False),
+                    aliases=text_list(entry.get("aliases"), where, problems),
+                    how=text_field(entry, "how", where, problems, required=False),
+                    notes=text_field(entry, "notes", where, problems, required=False),
                     file=f"items/{path.name}",
                 )
             )
@@ -236,30 +185,6 @@ def _with_foreign_names(items: list[Item], path: Path, problems: list[str]) -> l
         names = [str(n).strip() for values in per_lang.values() if isinstance(values, list) for n in values]
         out.append(replace(item, foreign_names=tuple(dict.fromkeys(n for n in names if n))))
     return out
-
-
-def _load_faq(path: Path, problems: list[str]) -> list[FaqEntry]:
-    entries: list[FaqEntry] = []
-    for i, entry in enumerate(_read_yaml_list(path, problems)):
-        where = f"faq.yaml[{i}]"
-        fields = {key: _text(entry, key, where, problems) for key in ("id", "topic", "answer", "certainty", "source")}
-        questions = _aliases(entry.get("questions"), where, problems)
-        if not questions:
-            problems.append(f"{where}: 'questions' must list at least one question")
-        if not all(fields.values()) or not questions:
-            continue
-        entries.append(
-            FaqEntry(
-                id=fields["id"] or "",
-                topic=fields["topic"] or "",
-                questions=questions,
-                answer=fields["answer"] or "",
-                certainty=fields["certainty"] or "",
-                source=fields["source"] or "",
-                phone=_text(entry, "phone", where, problems, required=False),
-            )
-        )
-    return entries
 
 
 def _load_towns(path: Path, problems: list[str]) -> tuple[list[Town], tuple[str, ...]]:
@@ -318,7 +243,7 @@ def load_knowledge(data_dir: Path) -> Knowledge:
     names_file = garbage / ITEM_NAMES_FILE
     if names_file.is_file():
         items = _with_foreign_names(items, names_file, problems)
-    faq = _load_faq(garbage / "faq.yaml", problems) if (garbage / "faq.yaml").is_file() else []
+    faq = load_faq(garbage, problems, domain="garbage")
     towns, columns = _load_towns(data_dir / TOWN_CSV, problems)
     if problems:
         raise DataError(problems)
@@ -327,7 +252,7 @@ def load_knowledge(data_dir: Path) -> Knowledge:
 
 def validate(knowledge: Knowledge) -> list[str]:
     """Consistency problems a resident would notice as a wrong or unsourced answer; empty when all is well."""
-    from knowledge_base.collection import parse_pattern  # local: collection imports this module
+    from knowledge_base.garbage.collection import parse_pattern  # local: collection imports this module
 
     problems: list[str] = []
     for category in knowledge.categories.values():
@@ -360,15 +285,7 @@ def validate(knowledge: Knowledge) -> list[str]:
     for text, owners in sorted(alias_owners.items()):
         if len(owners) > 1:
             problems.append(f"name/alias {text!r} points to different categories: {sorted(owners)}")
-    faq_ids: set[str] = set()
-    for entry in knowledge.faq:
-        if entry.id in faq_ids:
-            problems.append(f"faq {entry.id}: duplicate id")
-        faq_ids.add(entry.id)
-        if not entry.source.startswith("http"):
-            problems.append(f"faq {entry.id}: source must be a URL")
-        if entry.certainty not in CERTAINTIES["faq"]:
-            problems.append(f"faq {entry.id}: certainty must be one of {CERTAINTIES['faq']}")
+    problems.extend(validate_faq(list(knowledge.faq)))
     for town in knowledge.towns:
         for column, pattern in town.patterns:
             try:

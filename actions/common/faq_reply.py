@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions.contacts import CONSULT_PHONE
-from actions.localized import faq_answer
+from actions.common.contacts import CONSULT_PHONE
+from actions.common.localized import faq_answer
 from translations.messages import render
 
 if TYPE_CHECKING:
-    from knowledge_base.models import FaqEntry
+    from knowledge_base.garbage.models import FaqEntry
 
 
 def faq_text(entry: FaqEntry, lang: str, phone_key: str = "faq_phone") -> str:

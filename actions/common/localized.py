@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions.replies import display
+from actions.common.replies import display
 from translations import content
 from translations.messages import DEFAULT_LANG, render
 
 if TYPE_CHECKING:
-    from knowledge_base.models import Category, FaqEntry, Item
+    from knowledge_base.garbage.models import Category, FaqEntry, Item
 
 EASY_LANG = "ja-easy"
 ENGLISH = "en"

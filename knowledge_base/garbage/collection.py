@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from knowledge_base.models import WARDS, Town
-from knowledge_base.normalize import normalize
+from knowledge_base.core.normalize import normalize
+from knowledge_base.garbage.models import WARDS, Town
 
 WEEKDAYS = "月火水木金土日"  # index = date.weekday()
 _DAY = "[月火水木金土日]"

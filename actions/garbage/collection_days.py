@@ -9,10 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.categories import categories_from_value, detect_categories
-from actions.kb import KnowledgeBaseUnavailable, kb_async
-from actions.localized import category_how, category_label
-from actions.replies import (
+from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.localized import category_how, category_label
+from actions.common.replies import (
     describe_schedule,
     display,
     format_dates,
@@ -24,13 +23,14 @@ from actions.replies import (
     send_kb_unavailable,
     send_sources,
 )
-from actions.settings import Settings
-from actions.towns import TownChoice, choose_town, remember
+from actions.common.settings import Settings
+from actions.garbage.categories import categories_from_value, detect_categories
+from actions.garbage.towns import TownChoice, choose_town, remember
 from translations.messages import render
 
 if TYPE_CHECKING:
-    from knowledge_base.models import Category, Town
-    from knowledge_base.service import CollectionEntry, KnowledgeBase
+    from knowledge_base.garbage.models import Category, Town
+    from knowledge_base.garbage.service import CollectionEntry, GarbageKnowledge
 
 SLOT_ASKED = "asked_category"  # category ids (comma-separated) asked before the town was known
 TOWN_INTENT = "inform_town"
@@ -70,7 +70,7 @@ def _deadline_lines(entries: list[CollectionEntry], lang: str) -> list[str]:
 
 
 def collection_reply(
-    kb: KnowledgeBase, town: Town, category_ids: list[str], settings: Settings, lang: str
+    kb: GarbageKnowledge, town: Town, category_ids: list[str], settings: Settings, lang: str
 ) -> tuple[str, list[str]]:
     """Reply text and sources for a resolved town (its name stays in Japanese: that is what the signs say)."""
     today, count = settings.today(), settings.next_dates
@@ -112,7 +112,7 @@ class ActionCollectionDays(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         lang = lang_of(tracker)
         try:
-            kb = await kb_async()
+            kb = (await kb_async()).garbage
         except KnowledgeBaseUnavailable:
             send_kb_unavailable(dispatcher, lang)
             return []

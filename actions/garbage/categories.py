@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from knowledge_base.normalize import normalize
+from knowledge_base.core.normalize import normalize
 
 # Everyday words per category id (knowledge_base/README.md). 葉 alone is not a keyword: 千葉 and 若葉区 contain it.
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "var" / "models" / "multilingual-e5-small"
 DEFAULT_TORCH_THREADS = 1
 QUERY_PREFIX = "query: "
@@ -66,7 +66,7 @@ def resolve_model(model: str) -> str:
     if looks_like_path:
         raise EmbeddingModelMissing(
             f"embedding model folder not found: {path}. Build it offline with `make model` "
-            f"(python -m knowledge_base.prepare_model --out {path}), or set CHIBA_EMBEDDING_MODEL "
+            f"(python -m knowledge_base.core.prepare_model --out {path}), or set CHIBA_EMBEDDING_MODEL "
             f"to another folder or a hub id."
         )
     return model

