@@ -20,7 +20,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 MODEL_DIR := var/models/multilingual-e5-small
 RASA_MODEL := var/rasa/models/chiba.tar.gz
-RASA_INPUTS := config.yml $(wildcard bot/*.yml bot/data/*.yml bot/components/*.py nlu_data/*/*.yml nlu_data/*.yml)
+RASA_INPUTS := config.yml $(wildcard bot/*.yml bot/domain/*.yml bot/data/*/*.yml bot/components/*.py nlu_data/*/*.yml)
 
 .PHONY: run test envs model index train lint bench clean
 
@@ -58,7 +58,7 @@ index: model
 $(RASA_MODEL): $(RASA_INPUTS) $(BOT)/.installed
 	@echo "==> [5/5] training the Rasa model (data, config or components changed)"
 	@mkdir -p var/rasa/models
-	cd bot && $(CURDIR)/$(BOT)/bin/rasa train --force --config ../config.yml --domain domain.yml \
+	cd bot && $(CURDIR)/$(BOT)/bin/rasa train --force --config ../config.yml --domain domain \
 	  --data data ../nlu_data --out ../var/rasa/models --fixed-model-name chiba
 
 train: $(RASA_MODEL)

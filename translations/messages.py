@@ -1,7 +1,9 @@
-"""Curated reply templates, one YAML catalogue per language in `translations/messages/<lang>.yml`.
+"""Curated reply templates: one folder per language, one file per domain (`translations/messages/<lang>/<domain>.yml`,
+plus `common.yml` for what every domain shares).
 
-A catalogue maps keys to `str.format` templates. A key missing from a language falls back to Japanese, so a
-new language can be added one template at a time. Catalogues are read on first use and cached per process.
+A language's catalogue is the union of its files (a key defined twice is an error). It maps keys to `str.format`
+templates. A key missing from a language falls back to Japanese, so a new language can be added one template at a
+time. Catalogues are read on first use and cached per process.
 """
 
 from __future__ import annotations
@@ -38,24 +40,30 @@ class BadCatalogue(MessageError, ValueError):
     """A catalogue file is not a mapping of keys to strings."""
 
 
-def _catalogue_path(lang: str) -> Path | None:
+def _catalogue_dir(lang: str) -> Path | None:
     code = lang.strip().lower().replace("_", "-")
     if not _LANG_CODE.match(code):
         return None
-    path = MESSAGES_DIR / f"{code}.yml"
-    return path if path.is_file() else None
+    folder = MESSAGES_DIR / code
+    return folder if folder.is_dir() else None
 
 
 @lru_cache(maxsize=32)
 def catalogue(lang: str) -> dict[str, str]:
     """All templates of one language ({} when the language has no catalogue)."""
-    path = _catalogue_path(lang)
-    if path is None:
+    folder = _catalogue_dir(lang)
+    if folder is None:
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise BadCatalogue(f"{path}: expected a mapping of message keys to strings")
-    return data
+    merged: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise BadCatalogue(f"{path}: expected a mapping of message keys to strings")
+        twice = sorted(set(merged) & set(data))
+        if twice:
+            raise BadCatalogue(f"{path}: keys already defined in another file of {folder.name}/: {', '.join(twice)}")
+        merged.update(data)
+    return merged
 
 
 def reply_language(lang: object) -> str:
@@ -71,7 +79,7 @@ def reply_language(lang: object) -> str:
 
 
 def has_language(lang: str) -> bool:
-    return _catalogue_path(lang) is not None
+    return _catalogue_dir(lang) is not None
 
 
 def template(key: str, lang: str = DEFAULT_LANG) -> str:

@@ -9,16 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.contacts import CONSULT_PHONE
+from actions.common.domains import action_domains
+from actions.common.fallback import _places, call_centre_phone, capabilities
 from actions.common.replies import lang_of
 from translations.messages import render
-
-# The help message offers these as buttons; payloads go straight to the intent (no NLU), titles are translated.
-HELP_BUTTONS = (
-    ("help_button_item", '/ask_garbage_item{"item": "スプレー缶"}'),
-    ("help_button_days", "/ask_collection_day"),
-    ("help_button_bulky", "/ask_bulky_waste"),
-)
 
 
 class ChitchatAction(Action, ABC):
@@ -39,10 +33,14 @@ class ChitchatAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         lang = lang_of(tracker)
-        buttons = [{"title": render(key, lang), "payload": payload} for key, payload in HELP_BUTTONS]
-        dispatcher.utter_message(
-            text=render(self.message_key, lang, phone=CONSULT_PHONE), buttons=buttons if self.with_buttons else None
-        )
+        places = await _places()
+        text = render(self.message_key, lang, capabilities=capabilities(lang, places), phone=call_centre_phone(places))
+        buttons = [
+            {"title": render(key, lang), "payload": payload}
+            for domain in action_domains()
+            for key, payload in domain.help_buttons
+        ]
+        dispatcher.utter_message(text=text, buttons=buttons if self.with_buttons else None)
         return []
 
 

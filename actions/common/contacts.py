@@ -1,9 +1,11 @@
-"""City contact points the replies refer residents to when the data cannot settle a question."""
+"""The city's general contact, for replies that cannot reach the places data (it failed to load) or fit no desk.
+
+Every other phone number comes from knowledge_base/data/places/offices.yaml.
+"""
 
 from __future__ import annotations
 
-# 家庭ごみ相談ダイヤル (Mon–Sat 9:00–17:00), as published on the collection-day page (CC BY 4.0, 千葉市).
-CONSULT_PHONE = "043-204-5380"
-CONSULT_SOURCE = "https://www.city.chiba.jp/kankyo/junkan/shushugyomu/shushubi.html"
-# The official collection-day table (knowledge_base/data/collection_days/SOURCE.md) comes from the same page.
-COLLECTION_DAYS_SOURCE = CONSULT_SOURCE
+# 千葉市役所コールセンター, as printed in the footer of the city's pages (knowledge_base/data/places/offices.yaml,
+# office call_centre, with its source).
+CALL_CENTRE_OFFICE = "call_centre"
+CALL_CENTRE_PHONE = "043-245-4894"

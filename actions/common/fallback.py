@@ -1,22 +1,57 @@
-"""action_fallback: what the assistant can do, and whom to call instead."""
+"""action_fallback: what the assistant can do in every domain, and whom to call instead; the question is counted
+(masked, without the sender) so staff can see what residents ask that the assistant cannot answer yet."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.contacts import CONSULT_PHONE
-from actions.common.replies import lang_of
+from actions.common.contacts import CALL_CENTRE_OFFICE, CALL_CENTRE_PHONE
+from actions.common.domains import action_domains
+from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.offices import office_phone
+from actions.common.replies import lang_of, latest_text
+from actions.common.store import record_unanswered
 from translations.messages import render
 
 
-def send_fallback(dispatcher: CollectingDispatcher, lang: str) -> None:
-    """The capabilities message plus the flag the gateway copies into meta.fallback."""
-    dispatcher.utter_message(text=render("fallback", lang, phone=CONSULT_PHONE))
+async def _places() -> Any:
+    try:
+        return (await kb_async()).places
+    except KnowledgeBaseUnavailable:
+        return None
+
+
+def capabilities(lang: str, places: Any) -> str:
+    """One paragraph per domain (capability_<domain> in its catalogue), with that domain's desk phone."""
+    lines = []
+    for domain in action_domains():
+        phone = office_phone(places, domain.contact_office) or CALL_CENTRE_PHONE
+        lines.append(render(domain.capability_key, lang, phone=phone))
+    return "\n".join(lines)
+
+
+def call_centre_phone(places: Any) -> str:
+    return office_phone(places, CALL_CENTRE_OFFICE) or CALL_CENTRE_PHONE
+
+
+async def send_fallback(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, domain: str | None = None, record: bool = True
+) -> None:
+    """The capabilities message plus the flag the gateway copies into meta.fallback; counts the question."""
+    places = await _places()
+    dispatcher.utter_message(
+        text=render("fallback", lang, capabilities=capabilities(lang, places), phone=call_centre_phone(places))
+    )
     dispatcher.utter_message(json_message={"fallback": True})
+    text = latest_text(tracker)
+    if record and text and not text.startswith("/"):
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "none"
+        await asyncio.to_thread(record_unanswered, text, lang, str(intent), domain)
 
 
 class ActionFallback(Action):
@@ -24,5 +59,5 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        send_fallback(dispatcher, lang_of(tracker))
+        await send_fallback(dispatcher, tracker, lang_of(tracker))
         return []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions.common.contacts import CONSULT_PHONE
 from actions.common.localized import faq_answer
 from translations.messages import render
 
@@ -12,12 +11,12 @@ if TYPE_CHECKING:
     from knowledge_base.garbage.models import FaqEntry
 
 
-def faq_text(entry: FaqEntry, lang: str, phone_key: str = "faq_phone") -> str:
+def faq_text(entry: FaqEntry, lang: str, phone_key: str = "faq_phone", fallback_phone: str | None = None) -> str:
     """The answer in `lang`, its phone number unless the answer already gives it, a caution when it is uncertain."""
     answer = faq_answer(entry, lang)
     lines = [answer]
     if entry.phone and entry.phone not in answer:
         lines.append(render(phone_key, lang, phone=entry.phone))
-    if entry.certainty == "uncertain":
-        lines.append(render("faq_uncertain", lang, phone=entry.phone or CONSULT_PHONE))
+    if entry.certainty == "uncertain" and (entry.phone or fallback_phone):
+        lines.append(render("faq_uncertain", lang, phone=entry.phone or fallback_phone))
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.contacts import CONSULT_PHONE
+from actions.common.contacts import CALL_CENTRE_PHONE
 from knowledge_base.garbage.collection import parse_pattern
 from translations.messages import render, reply_language
 
@@ -114,4 +114,4 @@ def intent_button(title: str, intent: str, **entities: Any) -> Button:
 
 
 def send_kb_unavailable(dispatcher: CollectingDispatcher, lang: str) -> None:
-    dispatcher.utter_message(text=render("kb_unavailable", lang, phone=CONSULT_PHONE))
+    dispatcher.utter_message(text=render("kb_unavailable", lang, phone=CALL_CENTRE_PHONE))

@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from actions.common.faq_reply import faq_text
 from actions.common.kb import KnowledgeBaseUnavailable, kb_async
 from actions.common.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+from actions.garbage.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from translations.messages import render
 
 TOPIC = "sodai"
@@ -38,7 +38,7 @@ class ActionBulkyWaste(Action):
             send_sources(dispatcher, [CONSULT_SOURCE])
             return []
         entry, _score = hit
-        reply = faq_text(entry, lang, phone_key="bulky_phone")
+        reply = faq_text(entry, lang, phone_key="bulky_phone", fallback_phone=CONSULT_PHONE)
         sources = [entry.source]
         if not entry.phone:
             # A narrower entry (fees, items) may lack the reception number; the procedure entry has it.

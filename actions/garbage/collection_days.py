@@ -10,7 +10,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.kb import KnowledgeBaseUnavailable, kb_async
-from actions.common.localized import category_how, category_label
 from actions.common.replies import (
     describe_schedule,
     display,
@@ -25,6 +24,7 @@ from actions.common.replies import (
 )
 from actions.common.settings import Settings
 from actions.garbage.categories import categories_from_value, detect_categories
+from actions.garbage.localized import category_how, category_label
 from actions.garbage.towns import TownChoice, choose_town, remember
 from translations.messages import render
 

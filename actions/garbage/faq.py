@@ -12,6 +12,7 @@ from actions.common.fallback import send_fallback
 from actions.common.faq_reply import faq_text
 from actions.common.kb import KnowledgeBaseUnavailable, kb_async
 from actions.common.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+from actions.garbage.contacts import CONSULT_PHONE
 
 
 class ActionGarbageFaq(Action):
@@ -28,9 +29,9 @@ class ActionGarbageFaq(Action):
             return []
         hit = kb.search_faq(text) if text else None
         if hit is None:
-            send_fallback(dispatcher, lang)
+            await send_fallback(dispatcher, tracker, lang, domain="garbage")
             return []
         entry, _score = hit
-        dispatcher.utter_message(text=faq_text(entry, lang))
+        dispatcher.utter_message(text=faq_text(entry, lang, fallback_phone=CONSULT_PHONE))
         send_sources(dispatcher, [entry.source])
         return []

@@ -8,9 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from actions.common.kb import KnowledgeBaseUnavailable, kb_async
-from actions.common.localized import category_label, item_how, item_label
 from actions.common.replies import (
     capitalized,
     format_date,
@@ -24,6 +22,8 @@ from actions.common.replies import (
     unique,
 )
 from actions.common.settings import Settings
+from actions.garbage.contacts import CONSULT_PHONE, CONSULT_SOURCE
+from actions.garbage.localized import category_label, item_how, item_label
 from actions.garbage.towns import choose_town, remember
 from translations.messages import render
 

@@ -36,7 +36,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
 
 def test_data_validates(repo: Path, rasa_bin: Path, rasa_env: dict[str, str]) -> None:
     result = run(
-        [str(rasa_bin), "data", "validate", "--config", "../config.yml", "--domain", "domain.yml",
+        [str(rasa_bin), "data", "validate", "--config", "../config.yml", "--domain", "domain",
          "--data", "data", "../nlu_data"],
         repo / "bot", rasa_env,
     )  # fmt: skip

@@ -1,0 +1,141 @@
+"""Answers of question-and-answer domains (library, foreign residents, …): the curated answer in the resident's
+language, the desk with its phone and whether it is open now, and the sources.
+
+Confidence decides the reply: a confident match is answered; a near miss gets "I am not sure", up to three
+candidates as buttons and the desk's phone; otherwise the other domains are tried (the intent may have picked the
+wrong one) before the polite fallback. Retrieval is CPU-bound and runs in a thread, off the action server's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common.domains import contact_office
+from actions.common.fallback import send_fallback
+from actions.common.faq_reply import faq_text
+from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.offices import office_lines, office_phone, office_sources
+from actions.common.replies import intent_button, lang_of, latest_entity, latest_text, send_kb_unavailable, send_sources
+from actions.common.settings import Settings
+from translations.messages import render
+
+if TYPE_CHECKING:
+    from knowledge_base.core.faq import FaqEntry, FaqHit
+    from knowledge_base.service import KnowledgeBase
+
+# Below the confident threshold by at most this much, the best entries are offered as "did you mean" buttons.
+UNSURE_MARGIN = 0.04
+MAX_CANDIDATES = 3
+
+
+def _intent_of(domain: str) -> str:
+    return f"ask_{domain}"
+
+
+def _ranked(kb: KnowledgeBase, domain: str, text: str) -> list[FaqHit]:
+    return kb.domain(domain).faq.ranked(text, k=MAX_CANDIDATES)
+
+
+def best_elsewhere(kb: KnowledgeBase, domain: str, text: str) -> FaqHit | None:
+    """The most confident answer of another question-and-answer domain, if one clears its threshold."""
+    best: FaqHit | None = None
+    for name, service in kb.domains.items():
+        search = getattr(service, "faq", None)
+        if name == domain or search is None:
+            continue
+        hit = search.best(text)
+        if hit and (best is None or hit.score > best.score):
+            best = hit
+    return best
+
+
+def answer_lines(kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings) -> tuple[str, str | None]:
+    """The reply text and the desk it names (the entry's office, else the domain's desk)."""
+    office = entry.office or contact_office(entry.domain)
+    fallback_phone = office_phone(kb.places, office)
+    lines = [faq_text(entry, lang, fallback_phone=fallback_phone)]
+    if entry.office and kb.places is not None:
+        lines.append("")
+        lines.extend(office_lines(kb.places, entry.office, lang, settings.now()))
+    return "\n".join(lines), office
+
+
+def send_answer(
+    dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings
+) -> list[EventType]:
+    text, office = answer_lines(kb, entry, lang, settings)
+    dispatcher.utter_message(text=text)
+    send_sources(dispatcher, [entry.source, *office_sources(kb.places, entry.office)])
+    return [SlotSet("last_domain", entry.domain), SlotSet("last_office", office)]
+
+
+def candidate_title(entry: FaqEntry, lang: str) -> str:
+    """A candidate button reads as the resident would ask: the entry's first question in their language."""
+    text = entry.translations.get(lang)
+    if text and text.questions:
+        return text.questions[0]
+    english = entry.translations.get("en")
+    if lang != "ja" and lang != "ja-easy" and english and english.questions:
+        return english.questions[0]
+    return entry.questions[0]
+
+
+class DomainAnswerAction(Action, ABC):
+    """Abstract (rasa_sdk registers only concrete Action subclasses); one subclass per domain."""
+
+    @property
+    @abstractmethod
+    def domain_name(self) -> str: ...
+
+    def name(self) -> str:
+        return f"action_{self.domain_name}_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        lang = lang_of(tracker)
+        settings = Settings.from_env()
+        try:
+            kb = await kb_async()
+        except KnowledgeBaseUnavailable:
+            send_kb_unavailable(dispatcher, lang)
+            return []
+        search = kb.domain(self.domain_name).faq
+        chosen = latest_entity(tracker, "faq_id")  # a candidate button the assistant offered
+        if chosen:
+            entry = search.get(chosen)
+            if entry is not None:
+                return send_answer(dispatcher, kb, entry, lang, settings)
+        text = latest_text(tracker)
+        if not text or text.startswith("/"):
+            await send_fallback(dispatcher, tracker, lang, domain=self.domain_name, record=False)
+            return []
+        hits = await asyncio.to_thread(_ranked, kb, self.domain_name, text)
+        threshold = search.threshold_for(text)
+        if hits and hits[0].score >= threshold:
+            return send_answer(dispatcher, kb, hits[0].entry, lang, settings)
+        elsewhere = await asyncio.to_thread(best_elsewhere, kb, self.domain_name, text)
+        if elsewhere is not None:
+            return send_answer(dispatcher, kb, elsewhere.entry, lang, settings)
+        near = [hit for hit in hits if hit.score >= threshold - UNSURE_MARGIN]
+        if near:
+            return self._unsure(dispatcher, kb, near, lang)
+        await send_fallback(dispatcher, tracker, lang, domain=self.domain_name)
+        return []
+
+    def _unsure(self, dispatcher: CollectingDispatcher, kb: KnowledgeBase, near: list[FaqHit], lang: str) -> list:
+        office = contact_office(self.domain_name)
+        buttons = [
+            intent_button(candidate_title(hit.entry, lang), _intent_of(hit.entry.domain), faq_id=hit.entry.id)
+            for hit in near[:MAX_CANDIDATES]
+        ]
+        lines = [render("faq_unsure", lang)]
+        phone = office_phone(kb.places, office)
+        if phone and kb.places is not None and office:
+            lines.append(render("faq_unsure_phone", lang, office=kb.places.office_name(office, lang), phone=phone))
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return [SlotSet("last_domain", self.domain_name), SlotSet("last_office", office)]

@@ -1,0 +1,61 @@
+"""Garbage data text in the resident's language: curated category and item names and how-tos (translations.content).
+
+Nothing is machine-translated here. Where no curated text exists, the Japanese data text is shown as it is and
+labelled as Japanese, so a resident can show it to a neighbour or at the counter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from actions.common.replies import display
+from translations import content
+from translations.messages import DEFAULT_LANG, render
+
+if TYPE_CHECKING:
+    from knowledge_base.garbage.models import Category, Item
+
+EASY_LANG = "ja-easy"
+ENGLISH = "en"
+
+
+def category_label(category: Category, lang: str) -> str:
+    """Display name, e.g. Hazardous waste (有害ごみ); the official term alone in Japanese or when untranslated."""
+    if lang == DEFAULT_LANG:
+        return category.name
+    return content.category_name(category.id, lang) or category.name
+
+
+def item_label(item: Item, lang: str) -> str:
+    """Display name, e.g. spray can (スプレー缶); the Japanese name alone in Japanese or when untranslated."""
+    return item.name if lang == DEFAULT_LANG else content.item_name(item.name, lang)
+
+
+def category_how(category: Category, lang: str) -> str:
+    """How to put the category out in `lang`, else the Japanese text labelled as Japanese ("" when there is none)."""
+    if lang == DEFAULT_LANG:
+        return display(category.how)
+    curated = content.category_how(category.id, lang)
+    if curated:
+        return display(curated)
+    return render("in_japanese", lang, text=display(category.how)) if category.how.strip() else ""
+
+
+def item_how(item: Item, category: Category, lang: str) -> tuple[list[str], str]:
+    """Reply lines on how to put the item out, and the how-to text alone (for the card).
+
+    Japanese keeps the item's own how-to and notes. Other languages get the curated how-to of the category; the
+    item's Japanese how-to and notes only when nothing is curated, labelled as Japanese.
+    """
+    if lang == DEFAULT_LANG:
+        how = display(item.how or category.how)
+        lines = [render("item_how", lang, how=how)] if how else []
+        if item.notes:
+            lines.append(render("item_notes", lang, notes=display(item.notes)))
+        return lines, how
+    curated = content.category_how(category.id, lang)
+    if curated:
+        how = display(curated)
+        return [render("item_how", lang, how=how)], how
+    japanese = "".join(display(text) for text in (item.how or category.how, item.notes) if text and text.strip())
+    return ([render("item_details_ja", lang, text=japanese)] if japanese else []), japanese
