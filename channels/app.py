@@ -10,6 +10,7 @@ from channels.language import LANGUAGE_MEMORY, LanguageDecider, LanguageMemory, 
 from channels.line import setup_line
 from channels.rasa_client import http_session_ctx
 from channels.settings import SETTINGS, Settings
+from channels.staff import setup_staff
 from channels.webchat import LANGUAGE_DECIDER, add_routes
 
 # The page loads only its own script and style; links to city pages open in a new tab.
@@ -48,4 +49,5 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     add_routes(app, settings.static_dir)
     setup_line(app)  # after http_session_ctx so LINE reuses the shared client session
+    setup_staff(app)
     return app
