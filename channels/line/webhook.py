@@ -1,6 +1,6 @@
 """`POST /webhooks/line`: signature first, 200 at once, events handled in tracked background tasks.
 
-`setup_line(app)` adds the route and a cleanup_ctx that opens the SQLite store and the LINE API client, and on
+`setup_line(app)` adds the route and a cleanup_ctx that opens the store (storage/) and the LINE API client, and on
 shutdown lets events in progress finish (up to `shutdown_grace` seconds) before cancelling the rest.
 """
 
@@ -20,7 +20,7 @@ from channels.line.api import LineApi
 from channels.line.handler import EventHandler
 from channels.line.rasa import LineAnswer, ask_rasa
 from channels.line.settings import LINE_SETTINGS, LineSettings
-from channels.line.store import LineStore
+from channels.line.store import LineStore, line_database_url
 from channels.rasa_client import HTTP_SESSION
 from channels.settings import SETTINGS, Settings
 
@@ -141,7 +141,7 @@ async def _line_ctx(app: web.Application) -> AsyncIterator[None]:
     async def ask(sender: str, message: str, lang: str) -> LineAnswer:
         return await ask_rasa(own_session or app[HTTP_SESSION], gateway, sender, message, lang)
 
-    store = LineStore(settings.db_path, event_ttl=settings.event_ttl_seconds)
+    store = LineStore(line_database_url(settings), event_ttl=settings.event_ttl_seconds)
     await store.open()
     api = LineApi(settings)
     channel = LineChannel(settings, EventHandler(settings, store, api, ask))

@@ -1,4 +1,4 @@
-"""LINE settings from the environment, and the SQLite store's expiry of event ids."""
+"""LINE settings from the environment, which database the LINE store uses, and its expiry of event ids."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 
 from channels.line.handler import profile_to_lang
 from channels.line.settings import LineSettings
-from channels.line.store import LineStore
+from channels.line.store import LineStore, line_database_url
 from channels.settings import SettingsError
+from storage.db import sqlite_url
 
 
 def test_defaults_leave_line_unconfigured() -> None:
@@ -17,6 +18,13 @@ def test_defaults_leave_line_unconfigured() -> None:
     assert not settings.configured
     assert settings.api_base == "https://api.line.me"
     assert settings.db_path == Path("var/line.db")
+
+
+def test_store_uses_the_application_database_unless_chiba_line_db_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHIBA_DATABASE_URL", "postgresql+psycopg://app@db.example/chiba")
+    assert line_database_url(LineSettings.from_env({})) == "postgresql+psycopg://app@db.example/chiba"
+    legacy = LineSettings.from_env({"CHIBA_LINE_DB": "/srv/chiba/line.db"})
+    assert line_database_url(legacy) == "sqlite:////srv/chiba/line.db"
 
 
 def test_environment_is_read_and_typed() -> None:
@@ -74,7 +82,7 @@ def test_profile_language_maps_to_a_reply_language(tag: str | None, lang: str) -
 
 async def test_event_ids_expire(tmp_path: Path) -> None:
     now = [1000.0]
-    store = LineStore(tmp_path / "line.db", event_ttl=60, clock=lambda: now[0])
+    store = LineStore(sqlite_url(tmp_path / "line.db"), event_ttl=60, clock=lambda: now[0])
     await store.open()
     try:
         assert await store.claim_event("e1")
@@ -86,10 +94,31 @@ async def test_event_ids_expire(tmp_path: Path) -> None:
 
 
 async def test_store_creates_its_folder(tmp_path: Path) -> None:
-    store = LineStore(tmp_path / "deep" / "var" / "line.db", event_ttl=60)
+    store = LineStore(sqlite_url(tmp_path / "deep" / "var" / "line.db"), event_ttl=60)
     await store.open()
     await store.set_lang("U1", "en")
     assert await store.get_lang("U1") == "en"
     await store.forget_user("U1")
     assert await store.get_lang("U1") is None
     await store.close()
+
+
+async def test_store_on_a_shared_engine_leaves_it_open(tmp_path: Path) -> None:
+    from storage.db import create_engine_from_url
+
+    engine = create_engine_from_url(sqlite_url(tmp_path / "app.db"))
+    store = LineStore(engine, event_ttl=60)
+    await store.open()
+    await store.set_lang("U1", "vi")
+    await store.close()
+    again = LineStore(engine, event_ttl=60)
+    await again.open()  # migrations already applied: nothing to do
+    assert await again.get_lang("U1") == "vi"
+    await again.close()
+    engine.dispose()
+
+
+async def test_closed_store_refuses_work(tmp_path: Path) -> None:
+    store = LineStore(sqlite_url(tmp_path / "line.db"), event_ttl=60)
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.claim_event("e1")

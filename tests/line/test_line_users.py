@@ -106,7 +106,7 @@ async def test_unfollow_deletes_everything_stored_about_the_user(
     await post_events(client, postback_event("lang=vi", user="Uother"))
     await post_events(client, unfollow_event())
     with sqlite3.connect(line_settings.db_path) as conn:
-        assert conn.execute("SELECT user_id FROM users").fetchall() == [("Uother",)]
+        assert conn.execute("SELECT user_id FROM line_users").fetchall() == [("Uother",)]
     await post_events(client, text_event("電池"))  # refollowed without a profile language: back to Japanese
     assert rasa_langs(fake_rasa) == ["ja"]
 

@@ -169,4 +169,4 @@ def test_secret_in_fixture_is_the_one_used_for_signing() -> None:
 async def test_event_ids_are_stored_in_sqlite(client: Any, line_settings: Any) -> None:
     await post_events(client, text_event("電池", event_id="01STORED"))
     with sqlite3.connect(line_settings.db_path) as conn:
-        assert conn.execute("SELECT event_id FROM seen_events").fetchall() == [("01STORED",)]
+        assert conn.execute("SELECT event_id FROM line_events").fetchall() == [("01STORED",)]
