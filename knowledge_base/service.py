@@ -20,7 +20,9 @@ from knowledge_base.settings import Settings
 if TYPE_CHECKING:
     import numpy as np
 
+    from knowledge_base.core.classifier import FaqClassifier
     from knowledge_base.core.domain import DomainSpec
+    from knowledge_base.core.faq import FaqEntry, FaqHit
     from knowledge_base.core.index import Embedder, Indexes
     from knowledge_base.garbage.service import GarbageKnowledge
 
@@ -89,6 +91,55 @@ class KnowledgeBase:
             spec.name: spec.service(data.domains[spec.name], indexes, self.query_vector, settings)
             for spec in data.specs
         }
+        self._classified = [
+            service for service in self.domains.values() if getattr(service, "classified", False) and service.entries
+        ]
+        self._entries: list[FaqEntry] = [entry for service in self._classified for entry in service.entries]
+        self._classifier = self._train_classifier(indexes) if len(self._entries) > 1 else None
+
+    def _train_classifier(self, indexes: Indexes) -> FaqClassifier:
+        """One classifier over the entries of every question-and-answer domain, from their index rows."""
+        import numpy as np
+
+        from knowledge_base.core.classifier import FaqClassifier
+
+        vectors, texts, owners, offset = [], [], [], 0
+        for service in self._classified:
+            index = indexes[f"{service.name}.faq"]
+            vectors.append(index.vectors())
+            texts.extend(row.text for row in index.rows)
+            owners.extend(offset + row.owner for row in index.rows)
+            offset += len(service.entries)
+        return FaqClassifier(np.vstack(vectors), texts, owners, len(self._entries))
+
+    def classify(self, text: str, k: int = 3) -> list[FaqHit]:
+        """The `k` likeliest entries of all question-and-answer domains with their probability (1.0 for a question
+        written exactly as in the data). Confident from `confident_score`, candidates from `unsure_score`."""
+        from knowledge_base.core.faq import FaqHit
+
+        phrase = text.strip()
+        if not phrase or self._classifier is None:
+            return []
+        hits: list[FaqHit] = []
+        for service in self._classified:
+            entry = service.faq.exact(phrase)
+            if entry is not None:
+                hits.append(FaqHit(entry, 1.0, phrase))
+                break
+        probabilities = self._classifier.probabilities(self.query_vector(phrase), phrase)
+        for owner in probabilities.argsort()[::-1][: k + 1]:
+            entry = self._entries[int(owner)]
+            if all(hit.entry is not entry for hit in hits):
+                hits.append(FaqHit(entry, round(float(probabilities[owner]), 4), ""))
+        return hits[:k]
+
+    @property
+    def confident_score(self) -> float:
+        return self._settings.faq_confident
+
+    @property
+    def unsure_score(self) -> float:
+        return self._settings.faq_unsure
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeBase:

@@ -31,6 +31,11 @@ class Settings:
     faq_threshold: float  # CHIBA_FAQ_THRESHOLD: below this cosine search_faq returns None (kana/kanji text)
     # CHIBA_FAQ_THRESHOLD_OTHER: the same for text without kana/kanji (en, ko, vi...): cross-lingual cosines run lower
     faq_threshold_other: float = 0.84
+    # CHIBA_FAQ_CONFIDENT: question-and-answer domains (library, foreign residents) answer when the classifier gives
+    # the best entry at least this probability (5-fold CV on the training questions: 2.7% wrong at 0.5)
+    faq_confident: float = 0.5
+    # CHIBA_FAQ_UNSURE: from this probability up to faq_confident, the entry is offered as a candidate button
+    faq_unsure: float = 0.15
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,4 +46,6 @@ class Settings:
             item_margin=_float("CHIBA_ITEM_MARGIN", 0.01),
             faq_threshold=_float("CHIBA_FAQ_THRESHOLD", 0.91),
             faq_threshold_other=_float("CHIBA_FAQ_THRESHOLD_OTHER", 0.84),
+            faq_confident=_float("CHIBA_FAQ_CONFIDENT", 0.5),
+            faq_unsure=_float("CHIBA_FAQ_UNSURE", 0.15),
         )

@@ -2,8 +2,8 @@
 language, the desk with its phone and whether it is open now, and the sources.
 
 Confidence decides the reply: a confident match is answered; a near miss gets "I am not sure", up to three
-candidates as buttons and the desk's phone; otherwise the other domains are tried (the intent may have picked the
-wrong one) before the polite fallback. Retrieval is CPU-bound and runs in a thread, off the action server's loop.
+candidates as buttons and the desk's phone; otherwise the polite fallback (and the question is counted for staff).
+Retrieval is CPU-bound and runs in a thread, off the action server's loop.
 """
 
 from __future__ import annotations
@@ -29,30 +29,11 @@ if TYPE_CHECKING:
     from knowledge_base.core.faq import FaqEntry, FaqHit
     from knowledge_base.service import KnowledgeBase
 
-# Below the confident threshold by at most this much, the best entries are offered as "did you mean" buttons.
-UNSURE_MARGIN = 0.04
 MAX_CANDIDATES = 3
 
 
 def _intent_of(domain: str) -> str:
     return f"ask_{domain}"
-
-
-def _ranked(kb: KnowledgeBase, domain: str, text: str) -> list[FaqHit]:
-    return kb.domain(domain).faq.ranked(text, k=MAX_CANDIDATES)
-
-
-def best_elsewhere(kb: KnowledgeBase, domain: str, text: str) -> FaqHit | None:
-    """The most confident answer of another question-and-answer domain, if one clears its threshold."""
-    best: FaqHit | None = None
-    for name, service in kb.domains.items():
-        search = getattr(service, "faq", None)
-        if name == domain or search is None:
-            continue
-        hit = search.best(text)
-        if hit and (best is None or hit.score > best.score):
-            best = hit
-    return best
 
 
 def answer_lines(kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings) -> tuple[str, str | None]:
@@ -114,14 +95,12 @@ class DomainAnswerAction(Action, ABC):
         if not text or text.startswith("/"):
             await send_fallback(dispatcher, tracker, lang, domain=self.domain_name, record=False)
             return []
-        hits = await asyncio.to_thread(_ranked, kb, self.domain_name, text)
-        threshold = search.threshold_for(text)
-        if hits and hits[0].score >= threshold:
+        # One classifier tells apart the entries of every question-and-answer domain, so a question the intent sent
+        # to the wrong domain still finds its answer.
+        hits = await asyncio.to_thread(kb.classify, text, MAX_CANDIDATES)
+        if hits and hits[0].score >= kb.confident_score:
             return send_answer(dispatcher, kb, hits[0].entry, lang, settings)
-        elsewhere = await asyncio.to_thread(best_elsewhere, kb, self.domain_name, text)
-        if elsewhere is not None:
-            return send_answer(dispatcher, kb, elsewhere.entry, lang, settings)
-        near = [hit for hit in hits if hit.score >= threshold - UNSURE_MARGIN]
+        near = [hit for hit in hits if hit.score >= kb.unsure_score]
         if near:
             return self._unsure(dispatcher, kb, near, lang)
         await send_fallback(dispatcher, tracker, lang, domain=self.domain_name)

@@ -34,7 +34,12 @@ class DomainSpec:
 
 
 class FaqDomain:
-    """A domain that is questions and curated answers (library, foreign-resident procedures, ...)."""
+    """A domain that is questions and curated answers (library, foreign-resident procedures, ...).
+
+    Its entries join the knowledge base's question classifier (`KnowledgeBase.classify`), which tells apart the
+    entries of every such domain at once."""
+
+    classified = True
 
     def __init__(self, name: str, entries: list[FaqEntry], search: FaqSearch) -> None:
         self.name = name
@@ -62,7 +67,11 @@ def faq_domain(name: str) -> DomainSpec:
 
     def service(entries: list[FaqEntry], indexes: Indexes, query_vector: QueryVector, settings: Settings) -> FaqDomain:
         search = FaqSearch(
-            entries, indexes[index_name], query_vector, settings.faq_threshold, settings.faq_threshold_other
+            entries,
+            indexes[index_name],
+            query_vector,
+            settings.faq_threshold,
+            settings.faq_threshold_other,
         )
         return FaqDomain(name, entries, search)
 

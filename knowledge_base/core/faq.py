@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from knowledge_base.core.index import Corpus, VectorIndex
 
 CERTAINTIES = ("confirmed", "uncertain")
+UNSURE_MARGIN = 0.04  # cosine mode: this far below the threshold, entries are offered as candidates
 FAQ_FILE = "faq.yaml"
 I18N_DIR = "i18n"
 
@@ -205,6 +206,10 @@ class FaqSearch:
         """Cross-lingual cosines run lower than Japanese-to-Japanese ones."""
         return self._threshold if has_cjk(text) else self._threshold_other
 
+    def unsure_floor(self, text: str) -> float:
+        """Below the confident score but from this one, the entry is offered as a "did you mean" candidate."""
+        return self.threshold_for(text) - UNSURE_MARGIN
+
     def ranked(self, text: str, k: int = 3, topic: str | None = None) -> list[FaqHit]:
         """Up to `k` distinct entries, best first, with their scores (no threshold applied)."""
         phrase = text.strip()
@@ -222,6 +227,11 @@ class FaqSearch:
             if len(hits) >= k:
                 break
         return hits
+
+    def exact(self, text: str) -> FaqEntry | None:
+        """The entry one of whose questions is `text` after normalisation."""
+        found = self._exact.get(normalize(text.strip()))
+        return self.entries[found] if found is not None else None
 
     def best(self, text: str, topic: str | None = None) -> FaqHit | None:
         """The best entry when it clears the threshold for the text's script, else None."""

@@ -117,6 +117,12 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def vectors(self) -> np.ndarray:
+        """The stored (normalised) vectors, one per row: a classifier trains on them without embedding again."""
+        if not self.rows:
+            return np.zeros((0, self._index.d), dtype=np.float32)
+        return self._index.reconstruct_n(0, len(self.rows))
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Row, float]]:
         if not self.rows:
             return []
