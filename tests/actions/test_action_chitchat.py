@@ -38,12 +38,16 @@ async def test_reply_is_in_the_residents_language(run: Any, tracker_for: Any, ac
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_help_gives_the_helpline_and_three_choices(run: Any, tracker_for: Any, lang: str) -> None:
+async def test_help_covers_every_domain_with_phones_and_choices(run: Any, tracker_for: Any, lang: str) -> None:
     reply = await run(ActionHelp(), tracker_for("help", intent="help", lang=lang))
-    assert "043-204-5380" in reply.text
+    assert "043-204-5380" in reply.text  # the garbage helpline, from the places data
+    assert "043-245-4894" in reply.text  # the city's call centre for everything else
     assert "家庭ごみ相談ダイヤル" in reply.text or lang in ("ja-easy",)
     payloads = [b["payload"] for b in reply.buttons]
-    assert payloads == ['/ask_garbage_item{"item": "スプレー缶"}', "/ask_collection_day", "/ask_bulky_waste"]
+    garbage = ['/ask_garbage_item{"item": "スプレー缶"}', "/ask_collection_day", "/ask_bulky_waste"]
+    assert [p for p in payloads if p in garbage] == garbage
+    assert any(p.startswith("/ask_library{") for p in payloads)
+    assert any(p.startswith("/ask_foreign_residents{") for p in payloads)
     assert all(b["title"] for b in reply.buttons)
 
 
