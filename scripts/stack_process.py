@@ -35,6 +35,7 @@ class StackProcess:
             CHIBA_RASA_PORT=str(rasa_port),
             CHIBA_ACTIONS_PORT=str(actions_port),
             CHIBA_TRACKER_DB=str(workdir / "tracker.db"),
+            CHIBA_DATABASE_URL=f"sqlite:///{workdir / 'app.db'}",  # application data of this stack only
             PYTHONPATH=str(ROOT),
         )
         self.env.update(extra_env or {})
