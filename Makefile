@@ -22,7 +22,7 @@ MODEL_DIR := var/models/multilingual-e5-small
 RASA_MODEL := var/rasa/models/chiba.tar.gz
 RASA_INPUTS := config.yml $(wildcard bot/*.yml bot/domain/*.yml bot/data/*/*.yml bot/components/*.py nlu_data/*/*.yml)
 
-.PHONY: run test envs model index train lint bench clean
+.PHONY: run test envs model index train migrate lint bench clean
 
 $(UV):
 	@echo "==> [1/5] installing uv $(UV_VERSION) (environment tool)"
@@ -63,7 +63,11 @@ $(RASA_MODEL): $(RASA_INPUTS) $(BOT)/.installed
 
 train: $(RASA_MODEL)
 
-run: envs index train
+# Application data (reference requests, LINE state, unanswered questions): SQLite under var/ unless CHIBA_DATABASE_URL.
+migrate: $(SVC)/.installed
+	$(SVC)/bin/python -m storage.migrate
+
+run: envs index train migrate
 	$(SVC)/bin/python -m scripts.run_stack
 
 test: envs index train

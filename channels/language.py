@@ -20,14 +20,16 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from channels.errors import UnsupportedLanguage
+from translations import languages
 from translations.detect import DetectorUnavailable, detect_language, warm_up
 
 log = logging.getLogger("channels.language")
 
 AUTO = "auto"
 DEFAULT_LANG = "ja"
-# "ja-easy" is やさしい日本語 (easy Japanese), a reply style rather than a separate language.
-SUPPORTED_LANGS: tuple[str, ...] = ("ja", "ja-easy", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
+# The reply languages (translations/languages.yaml); "ja-easy" is やさしい日本語 (easy Japanese), a reply style rather
+# than a separate language. Read from the table on first access (module __getattr__ below), not at import time.
+SUPPORTED_LANGS: tuple[str, ...]
 
 # Web chat sender ids are random per browser; a day covers a visit, and the browser keeps the choice itself.
 MEMORY_MAX_USERS = 10_000
@@ -46,15 +48,21 @@ NO_HISTORY = UserLanguage()
 LanguageDecider = Callable[[str | None, str, UserLanguage], str]
 
 
+def __getattr__(name: str) -> object:
+    if name == "SUPPORTED_LANGS":
+        return languages.codes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def validate_requested(requested: str) -> str:
     """The requested code in canonical form, or UnsupportedLanguage listing what is supported."""
-    code = requested.strip().lower()
-    if code == AUTO or code in SUPPORTED_LANGS:
+    code, supported = requested.strip().lower(), languages.codes()
+    if code == AUTO or code in supported:
         return code
     raise UnsupportedLanguage(
-        f"Unsupported language {requested[:20]!r}. Supported: auto, {', '.join(SUPPORTED_LANGS)}.",
-        message_ja=f"対応していない言語です。対応言語: auto, {', '.join(SUPPORTED_LANGS)}",
-        supported=[AUTO, *SUPPORTED_LANGS],
+        f"Unsupported language {requested[:20]!r}. Supported: auto, {', '.join(supported)}.",
+        message_ja=f"対応していない言語です。対応言語: auto, {', '.join(supported)}",
+        supported=[AUTO, *supported],
     )
 
 

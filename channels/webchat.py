@@ -1,4 +1,5 @@
-"""Web chat: the JSON chat API (POST /api/chat) and the page (GET /, /static/*)."""
+"""Web chat: the JSON chat API (POST /api/chat), the page's own words (GET /api/ui/{lang}) and the page (GET /,
+/static/*)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,33 @@ from typing import Any, TypedDict
 
 from aiohttp import web
 
-from channels.errors import EmptyText, InvalidField, InvalidJSON, PayloadTooLarge, TextTooLong, UnsupportedMediaType
+from channels.errors import (
+    EmptyText,
+    GatewayError,
+    InvalidField,
+    InvalidJSON,
+    PayloadTooLarge,
+    TextTooLong,
+    UnsupportedMediaType,
+)
 from channels.jsonutil import json_response
 from channels.language import LANGUAGE_MEMORY, LanguageDecider, validate_requested
 from channels.rasa_client import RASA_CLIENT, ChatMessage, ChatMeta
 from channels.settings import SETTINGS
+from translations import languages
+from translations.ui import ui_strings
 
 log = logging.getLogger("channels.webchat")
 
 LANGUAGE_DECIDER = web.AppKey("language_decider", LanguageDecider)
 MAX_SENDER_ID_CHARS = 128
+
+
+class UnknownUiLanguage(GatewayError):
+    """GET /api/ui/{lang} for a code that is not a reply language (nor an alias of one)."""
+
+    status = 404
+    code = "unsupported_language"
 
 
 class ChatRequest(TypedDict):
@@ -100,11 +118,26 @@ async def chat(request: web.Request) -> web.Response:
     return json_response(ChatResponse(lang=lang, messages=reply["messages"], meta=meta))
 
 
+async def ui(request: web.Request) -> web.Response:
+    """The UI strings of one language (translations/ui/<lang>.yml, gaps filled from English, then Japanese)."""
+    requested = request.match_info["lang"]
+    code = languages.resolve(requested)  # pt-BR → pt, like the languages clients send elsewhere
+    if code is None:
+        supported = languages.codes()
+        raise UnknownUiLanguage(
+            f"Unknown language {requested[:20]!r}. Supported: {', '.join(supported)}.",
+            message_ja=f"対応していない言語です。対応言語: {', '.join(supported)}",
+            supported=list(supported),
+        )
+    return json_response(ui_strings(code))
+
+
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(request.app[SETTINGS].static_dir / "index.html")
 
 
 def add_routes(app: web.Application, static_dir: Any) -> None:
     app.router.add_post("/api/chat", chat)
+    app.router.add_get("/api/ui/{lang}", ui)
     app.router.add_get("/", index)
     app.router.add_static("/static/", static_dir, follow_symlinks=False)

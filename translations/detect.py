@@ -25,14 +25,17 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
-LANGS: tuple[str, ...] = ("ja", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
-LATIN_LANGS: tuple[str, ...] = ("en", "vi", "tl", "pt", "es", "id")
+from translations import languages
+
+# The ten languages, and the six of them written in Latin script (translations/languages.yaml). Read from the table
+# on first access through the module's __getattr__ below, not at import time.
+LANGS: tuple[str, ...]
+LATIN_LANGS: tuple[str, ...]
 DEFAULT_LANG = "ja"
 LATIN_DEFAULT = "en"
-# Reply styles that are a form of one of the ten (last_lang "ja-easy" counts as Japanese evidence).
-_BASE_LANG = {"ja-easy": "ja"}
 
 MAX_CHARS = 512  # the opening of a long message says enough and keeps the cost flat
 SHORT_HAN_CHARS = 12  # up to this many kanji without a telltale character: a term, not a sentence
@@ -58,6 +61,25 @@ _ES_MARKS = re.compile(r"[ñÑ¿¡]")
 _PT_LETTERS = re.compile(r"[ãõçÃÕÇ]")
 
 
+@lru_cache(maxsize=1)
+def _latin_langs() -> tuple[str, ...]:
+    return tuple(code for code in languages.detectable() if languages.script(code) == "Latn")
+
+
+@lru_cache(maxsize=1)
+def _base_langs() -> dict[str, str]:
+    """Reply styles → the language they are a form of (last_lang "ja-easy" counts as Japanese evidence)."""
+    return {lang.code: lang.base for lang in languages.languages() if not lang.detectable}
+
+
+def __getattr__(name: str) -> object:
+    if name == "LANGS":
+        return languages.detectable()
+    if name == "LATIN_LANGS":
+        return _latin_langs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class DetectorUnavailable(ImportError):
     """py3langid is not installed in this environment."""
 
@@ -76,7 +98,7 @@ def _model() -> Any:
                 except ImportError as exc:
                     raise DetectorUnavailable("language detection needs py3langid: pip install py3langid") from exc
                 identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-                identifier.set_languages(list(LANGS))
+                identifier.set_languages(list(languages.detectable()))
                 _identifier = identifier
     return _identifier
 
@@ -104,7 +126,7 @@ def _rank(text: str, among: tuple[str, ...]) -> list[tuple[str, float]]:
 
 
 def _latin(text: str, last: str | None) -> str:
-    best, share = _rank(text, LATIN_LANGS)[0]
+    best, share = _rank(text, _latin_langs())[0]
     if share >= MIN_LATIN_CONFIDENCE or _count(_LATIN_WORD, text) > SHORT_LATIN_WORDS:
         return best
     if _VI_LETTERS.search(text):
@@ -146,8 +168,8 @@ def _japanese_script(raw: str, text: str, han: str, hiragana: int, last: str | N
 
 def detect_language(text: str, last_lang: str | None = None) -> str:
     """The language of `text`, one of LANGS. `last_lang` (the user's previous reply language) breaks ties."""
-    last = _BASE_LANG.get(last_lang or "", last_lang)
-    last = last if last in LANGS else None
+    last = _base_langs().get(last_lang or "", last_lang)
+    last = last if last in languages.detectable() else None
     raw = text[:MAX_CHARS]
     text = unicodedata.normalize("NFKC", raw)  # half-width katakana and full-width Latin become ordinary
 

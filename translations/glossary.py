@@ -24,27 +24,30 @@ from typing import Any
 
 import yaml
 
+from translations import languages
+
 GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
-# Every entry renders the term in all of these (ja is the term itself).
-LANGUAGES = ("en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id", "ja-easy")
+# Every entry renders the term in all of these: each reply language but Japanese (the term itself), styles last
+# (en … id, ja-easy). Read from translations/languages.yaml on first access (module __getattr__), not at import time.
+LANGUAGES: tuple[str, ...]
 KINDS = frozenset({"category", "office", "document", "procedure", "item", "place", "time", "other"})
 # Keys an entry may carry besides the languages (documentation for reviewers; never rendered).
 _EXTRA_KEYS = frozenset({"ja", "kind", "reading", "note", "source"})
-# Spellings clients send for the same language (BCP 47 regions/scripts, the ISO 639-2 code of Filipino).
-_ALIASES = {
-    "fil": "tl",
-    "zh-cn": "zh",
-    "zh-hans": "zh",
-    "zh-sg": "zh",
-    "pt-br": "pt",
-    "pt-pt": "pt",
-    "in": "id",
-    "ja-jp": "ja",
-    "easy-ja": "ja-easy",
-}
 # A one-character term (缶, 葉) would be cut out of longer words (スプレー缶, 言葉): terms_in skips them.
 MIN_TERM_CHARS = 2
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
+@lru_cache(maxsize=1)
+def _rendered() -> tuple[str, ...]:
+    others = [lang for lang in languages.languages() if lang.code != "ja"]
+    return tuple(lang.code for lang in sorted(others, key=lambda lang: not lang.detectable))  # stable: table order
+
+
+def __getattr__(name: str) -> object:
+    if name == "LANGUAGES":
+        return _rendered()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class GlossaryError(ValueError):
@@ -72,7 +75,7 @@ class GlossaryTerm:
 
     def get(self, lang: str) -> str | None:
         """The rendering in `lang` (ja gives the term itself), or None for a language the glossary lacks."""
-        code = _lang_code(lang)
+        code = languages.resolve(lang)
         if code == "ja":
             return self.ja
         return self.renderings.get(code) if code else None
@@ -81,17 +84,6 @@ class GlossaryTerm:
 def match_key(text: str) -> str:
     """The form terms are matched in: NFKC, katakana folded to hiragana (same length as the NFKC text)."""
     return unicodedata.normalize("NFKC", text).translate(_KATAKANA_TO_HIRAGANA)
-
-
-def _lang_code(lang: str) -> str | None:
-    if not isinstance(lang, str):
-        return None
-    code = lang.strip().lower().replace("_", "-")
-    code = _ALIASES.get(code, code)
-    if code == "ja" or code in LANGUAGES:
-        return code
-    base = code.split("-", 1)[0]
-    return base if base == "ja" or base in LANGUAGES else None
 
 
 def _read(path: Path) -> list[Any]:
@@ -110,13 +102,14 @@ def _term(path: Path, n: int, entry: object) -> GlossaryTerm:
     if not isinstance(entry, dict) or not isinstance(entry.get("ja"), str) or not entry["ja"].strip():
         raise GlossaryError(path, f"entry {n} has no Japanese term ('ja')")
     ja = entry["ja"].strip()
-    unknown = sorted(str(key) for key in entry if key not in _EXTRA_KEYS and key not in LANGUAGES)
+    rendered = _rendered()
+    unknown = sorted(str(key) for key in entry if key not in _EXTRA_KEYS and key not in rendered)
     if unknown:
-        raise GlossaryError(path, f"{ja}: unknown keys {unknown} (languages are {', '.join(LANGUAGES)})")
+        raise GlossaryError(path, f"{ja}: unknown keys {unknown} (languages are {', '.join(rendered)})")
     kind = entry.get("kind")
     if kind not in KINDS:
         raise GlossaryError(path, f"{ja}: kind {kind!r} is not one of {sorted(KINDS)}")
-    renderings = {lang: entry.get(lang) for lang in LANGUAGES}
+    renderings = {lang: entry.get(lang) for lang in rendered}
     missing = [lang for lang, text in renderings.items() if not isinstance(text, str) or not text.strip()]
     if missing:
         raise MissingRenderingError(path, f"{ja}: no rendering in {', '.join(missing)}")

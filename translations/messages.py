@@ -14,11 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from translations import languages
+
 DEFAULT_LANG = "ja"
-# Reply languages with a catalogue (docs: /work/shared/ARCHITECTURE.md "Languages"); ja-easy is やさしい日本語.
-LANGUAGES = ("ja", "ja-easy", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
-# Other spellings clients send for the same reply language (BCP 47 regions/scripts, the ISO 639-2 code of Filipino).
-_ALIASES = {"fil": "tl", "zh-cn": "zh", "zh-hans": "zh", "zh-sg": "zh", "pt-br": "pt", "pt-pt": "pt", "in": "id"}
+# Reply languages with a catalogue (translations/languages.yaml); ja-easy is やさしい日本語. Read from the table
+# on first access through the module's __getattr__ below, not at import time.
+LANGUAGES: tuple[str, ...]
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 # Language codes come from request metadata: only plain codes (ja, en, zh, ja-easy, pt-br) may name a file.
 _LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?$")
@@ -66,16 +67,15 @@ def catalogue(lang: str) -> dict[str, str]:
     return merged
 
 
+def __getattr__(name: str) -> object:
+    if name == "LANGUAGES":
+        return languages.codes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def reply_language(lang: object) -> str:
     """The supported reply language for a metadata value: "EN" -> en, "pt-BR" -> pt, "fil" -> tl; else Japanese."""
-    if not isinstance(lang, str):
-        return DEFAULT_LANG
-    code = lang.strip().lower().replace("_", "-")
-    code = _ALIASES.get(code, code)
-    if code in LANGUAGES:
-        return code
-    base = code.split("-", 1)[0]
-    return base if base in LANGUAGES else DEFAULT_LANG
+    return languages.resolve(lang) or DEFAULT_LANG
 
 
 def has_language(lang: str) -> bool:

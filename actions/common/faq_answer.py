@@ -23,6 +23,7 @@ from actions.common.kb import KnowledgeBaseUnavailable, kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
 from actions.common.replies import intent_button, lang_of, latest_entity, latest_text, send_kb_unavailable, send_sources
 from actions.common.settings import Settings
+from knowledge_base.core.faq import RESIDENT_WARD_OFFICE
 from translations.messages import render
 
 if TYPE_CHECKING:
@@ -36,23 +37,38 @@ def _intent_of(domain: str) -> str:
     return f"ask_{domain}"
 
 
-def answer_lines(kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings) -> tuple[str, str | None]:
+def entry_office(kb: KnowledgeBase, entry: FaqEntry, ward: str | None) -> str | None:
+    """The desk of an answer: its office; for "the resident's ward office", the office of the ward they live in."""
+    if entry.office != RESIDENT_WARD_OFFICE:
+        return entry.office
+    wards = kb.places.wards.values() if kb.places is not None and ward else ()
+    return next((w.ward_office for w in wards if w.name == ward), None)
+
+
+def answer_lines(
+    kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings, ward: str | None = None
+) -> tuple[str, str | None]:
     """The reply text and the desk it names (the entry's office, else the domain's desk)."""
-    office = entry.office or contact_office(entry.domain)
-    fallback_phone = office_phone(kb.places, office)
-    lines = [faq_text(entry, lang, fallback_phone=fallback_phone)]
-    if entry.office and kb.places is not None:
+    named = entry_office(kb, entry, ward)
+    office = named or contact_office(entry.domain)
+    lines = [faq_text(entry, lang, fallback_phone=office_phone(kb.places, office))]
+    if named and kb.places is not None:
         lines.append("")
-        lines.extend(office_lines(kb.places, entry.office, lang, settings.now()))
+        lines.extend(office_lines(kb.places, named, lang, settings.now()))
     return "\n".join(lines), office
 
 
 def send_answer(
-    dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings
+    dispatcher: CollectingDispatcher,
+    kb: KnowledgeBase,
+    entry: FaqEntry,
+    lang: str,
+    settings: Settings,
+    ward: str | None = None,
 ) -> list[EventType]:
-    text, office = answer_lines(kb, entry, lang, settings)
+    text, office = answer_lines(kb, entry, lang, settings, ward)
     dispatcher.utter_message(text=text)
-    send_sources(dispatcher, [entry.source, *office_sources(kb.places, entry.office)])
+    send_sources(dispatcher, [entry.source, *office_sources(kb.places, entry_office(kb, entry, ward))])
     return [SlotSet("last_domain", entry.domain), SlotSet("last_office", office)]
 
 
@@ -86,11 +102,12 @@ class DomainAnswerAction(Action, ABC):
             send_kb_unavailable(dispatcher, lang)
             return []
         search = kb.domain(self.domain_name).faq
+        ward = tracker.get_slot("town_ward")  # the resident's ward, once they gave their town
         chosen = latest_entity(tracker, "faq_id")  # a candidate button the assistant offered
         if chosen:
             entry = search.get(chosen)
             if entry is not None:
-                return send_answer(dispatcher, kb, entry, lang, settings)
+                return send_answer(dispatcher, kb, entry, lang, settings, ward)
         text = latest_text(tracker)
         if not text or text.startswith("/"):
             await send_fallback(dispatcher, tracker, lang, domain=self.domain_name, record=False)
@@ -99,7 +116,7 @@ class DomainAnswerAction(Action, ABC):
         # to the wrong domain still finds its answer.
         hits = await asyncio.to_thread(kb.classify, text, MAX_CANDIDATES)
         if hits and hits[0].score >= kb.confident_score:
-            return send_answer(dispatcher, kb, hits[0].entry, lang, settings)
+            return send_answer(dispatcher, kb, hits[0].entry, lang, settings, ward)
         near = [hit for hit in hits if hit.score >= kb.unsure_score]
         if near:
             return self._unsure(dispatcher, kb, near, lang)

@@ -1,5 +1,6 @@
 // Web chat for the Chiba City Assistant: talks to POST /api/chat (same origin), no build step, no dependencies.
-// UI strings come from i18n.js (window.CHIBA_I18N), loaded first.
+// UI strings come from the server through i18n.js (window.CHIBA_I18N), loaded first; the picker in index.html lists
+// the languages (with their HTML lang tags).
 "use strict";
 
 (() => {
@@ -7,7 +8,7 @@
   const LANG_KEY = "chiba-assistant.lang";
   const MAX_CHARS = 2000;
   const HELPLINE_TEL = "043-204-5380";
-  const STRINGS = window.CHIBA_I18N || {};
+  const I18N = window.CHIBA_I18N || { fallback: {}, load: () => Promise.resolve(null) };
   const RTL = new Set(["ar", "fa", "he", "ur"]); // none of ours today; dir follows the language when one is added
   // Split text into plain parts, web links and Japanese phone numbers (rendered as tel: links).
   const LINKABLE = /(https?:\/\/[^\s<>"'）」]+|0\d{1,4}-\d{1,4}-\d{3,4})/g;
@@ -19,8 +20,11 @@
   const langSelect = document.getElementById("lang");
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
+  const CODES = new Set([...langSelect.options].map((o) => o.value).filter((code) => code !== "auto"));
   let pending = 0;
   let ui = "ja"; // language of the page's own strings
+  let strings = I18N.fallback; // the page's own strings, in `ui`
+  let uiSwitch = 0; // counts language switches, so a slow answer for an earlier choice is dropped
 
   function randomId() {
     // crypto.randomUUID needs a secure context; getRandomValues works on plain http too (e.g. a LAN kiosk).
@@ -51,14 +55,15 @@
     storageSet(SENDER_KEY, senderId);
   }
 
-  // "ja-easy" is a style of Japanese; the HTML lang attribute wants a BCP 47 tag.
+  // The HTML lang attribute wants a BCP 47 tag (ja-easy is Japanese, zh is zh-Hans): the picker's option carries it.
   function htmlLang(code) {
-    if (!code || code === "ja-easy") return "ja";
-    return code === "zh" ? "zh-Hans" : code;
+    if (!code) return "ja";
+    const option = [...langSelect.options].find((o) => o.value === code);
+    return (option && option.lang) || code;
   }
 
   function t(key, values = {}) {
-    const text = (STRINGS[ui] && STRINGS[ui][key]) || (STRINGS.ja && STRINGS.ja[key]) || "";
+    const text = strings[key] || I18N.fallback[key] || "";
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   }
 
@@ -67,7 +72,7 @@
     for (const tag of navigator.languages || [navigator.language || ""]) {
       const base = String(tag).toLowerCase().split("-")[0];
       const code = { fil: "tl", in: "id" }[base] || base;
-      if (code !== "ja-easy" && code in STRINGS) return code;
+      if (code !== "ja-easy" && CODES.has(code)) return code;
     }
     return "ja";
   }
@@ -87,29 +92,34 @@
     if (element) element.textContent = text;
   }
 
-  function applyUiLanguage() {
+  async function applyUiLanguage() {
     const chosen = langSelect.value;
-    ui = chosen !== "auto" && chosen in STRINGS ? chosen : browserLanguage();
+    const wanted = chosen !== "auto" && CODES.has(chosen) ? chosen : browserLanguage();
+    const current = ++uiSwitch;
+    const loaded = await I18N.load(wanted);
+    if (current !== uiSwitch) return; // the resident has picked another language meanwhile
+    ui = loaded ? wanted : "ja"; // without the server's strings the page stays Japanese
+    strings = loaded || I18N.fallback;
     const tag = htmlLang(ui);
     document.documentElement.lang = tag;
     document.documentElement.dir = RTL.has(tag.split("-")[0]) ? "rtl" : "ltr";
-    document.title = t("title");
-    setText(".site-header h1", t("title"));
-    setText(".site-header .subtitle", t("subtitle"));
-    setText("#log-heading", t("logHeading"));
-    setText("#typing .typing-text", t("typing"));
-    setText("label[for='message']", t("inputLabel"));
-    setText("#message-hint", t("hint", { max: MAX_CHARS }));
-    setText("#greeting .bubble", t("greeting"));
-    setText("#greeting .visually-hidden", t("assistant"));
+    document.title = t("web.title");
+    setText(".site-header h1", t("web.title"));
+    setText(".site-header .subtitle", t("web.subtitle"));
+    setText("#log-heading", t("web.log_heading"));
+    setText("#typing .typing-text", t("web.typing"));
+    setText("label[for='message']", t("web.input_label"));
+    setText("#message-hint", t("web.hint", { max: MAX_CHARS }));
+    setText("#greeting .bubble", t("web.greeting"));
+    setText("#greeting .visually-hidden", t("web.assistant"));
     document.getElementById("greeting")?.setAttribute("lang", tag);
-    sendButton.textContent = t("send");
-    input.placeholder = t("placeholder");
-    langSelect.querySelector("option[value='auto']").textContent = t("auto");
+    sendButton.textContent = t("web.send");
+    input.placeholder = t("web.placeholder");
+    langSelect.querySelector("option[value='auto']").textContent = t("web.language_auto");
 
     // The picker's label keeps the English word so anyone can find it again.
     const label = document.querySelector("label[for='lang']");
-    label.replaceChildren(t("langLabel"));
+    label.replaceChildren(t("web.language_label"));
     if (ui !== "en") {
       const english = document.createElement("span");
       english.lang = "en";
@@ -118,12 +128,13 @@
     }
 
     const strong = document.createElement("strong");
-    strong.textContent = t("noticeAi");
+    strong.textContent = t("web.notice_ai");
     const phone = document.createElement("a");
     phone.href = "tel:" + HELPLINE_TEL.replace(/-/g, "");
     phone.textContent = HELPLINE_TEL;
-    fillWithNodes(document.getElementById("notice"), t("notice"), { ai: strong, phone });
-    if (pending > 0) status.textContent = t("busy");
+    fillWithNodes(document.getElementById("notice"), t("web.notice"), { ai: strong, phone });
+    if (pending > 0) status.textContent = t("web.busy");
+    document.documentElement.dataset.uiLang = ui; // the page's words are now in `ui` (tests wait for this)
   }
 
   const savedLang = storageGet(LANG_KEY);
@@ -161,7 +172,7 @@
     const who = document.createElement("span");
     who.className = "visually-hidden";
     who.lang = htmlLang(ui);
-    who.textContent = t(role === "user" ? "you" : role === "error" ? "errorLabel" : "assistant");
+    who.textContent = t(role === "user" ? "web.you" : role === "error" ? "web.error_label" : "web.assistant");
     const bubble = document.createElement("div");
     bubble.className = "bubble";
     if (role === "user") bubble.textContent = text;
@@ -175,7 +186,7 @@
     const group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", t("choices"));
+    group.setAttribute("aria-label", t("web.choices"));
     for (const { title, payload } of buttons) {
       const button = document.createElement("button");
       button.type = "button";
@@ -202,7 +213,7 @@
     box.lang = htmlLang(ui);
     const label = document.createElement("p");
     label.className = "sources-label";
-    label.textContent = t("sources");
+    label.textContent = t("web.sources");
     const list = document.createElement("ul");
     for (const url of safe) {
       const item = document.createElement("li");
@@ -214,7 +225,7 @@
       a.title = url;
       const hint = document.createElement("span");
       hint.className = "visually-hidden";
-      hint.textContent = t("newTab");
+      hint.textContent = t("web.new_tab");
       a.append(hint);
       item.append(a);
       list.append(item);
@@ -242,16 +253,18 @@
     const error = data && data.error ? data.error : {};
     if (ui === "ja" && error.message_ja) return error.message_ja;
     if (ui === "en" && error.message) return error.message;
-    if (error.code === "text_too_long" || error.code === "payload_too_large") return t("errTooLong", { max: MAX_CHARS });
-    if (error.code === "empty_text") return t("errEmpty");
-    if (status === 504) return t("errTimeout");
-    if (status >= 500) return t("errUnavailable");
-    return t("errGeneric");
+    if (error.code === "text_too_long" || error.code === "payload_too_large") {
+      return t("web.error_too_long", { max: MAX_CHARS });
+    }
+    if (error.code === "empty_text") return t("web.error_empty");
+    if (status === 504) return t("web.error_timeout");
+    if (status >= 500) return t("common.unavailable");
+    return t("web.error_generic");
   }
 
   // serverFault: the assistant itself failed (5xx, network), so point to the phone line as well.
   function showError(message, serverFault) {
-    const text = serverFault ? `${message}\n${t("helpline")}` : message;
+    const text = serverFault ? `${message}\n${t("web.helpline")}` : message;
     addMessage("error", text, { lang: htmlLang(ui) }); // announced by the log's aria-live region like any other
   }
 
@@ -260,7 +273,7 @@
     const active = pending > 0;
     typing.hidden = !active;
     log.setAttribute("aria-busy", active ? "true" : "false");
-    status.textContent = active ? t("busy") : "";
+    status.textContent = active ? t("web.busy") : "";
     if (active) typing.scrollIntoView({ block: "nearest" });
   }
 
@@ -288,7 +301,7 @@
       if (response.ok && data) renderReply(data, userWrapper);
       else showError(errorText(data, response.status), response.status >= 500 || !data);
     } catch (_) {
-      showError(t("errGeneric"), true); // network down or server unreachable
+      showError(t("web.error_generic"), true); // network down or server unreachable
     } finally {
       setBusy(false);
       scrollToEnd();
@@ -303,7 +316,7 @@
       return;
     }
     if ([...text].length > MAX_CHARS) {
-      showError(t("errTooLong", { max: MAX_CHARS }), false);
+      showError(t("web.error_too_long", { max: MAX_CHARS }), false);
       return;
     }
     input.value = "";

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from knowledge_base.core.index import Corpus, VectorIndex
 
 CERTAINTIES = ("confirmed", "uncertain")
+# `office: ward_office` in the data: the resident's own ward office (known once they gave their town), not one desk.
+RESIDENT_WARD_OFFICE = "ward_office"
 UNSURE_MARGIN = 0.04  # cosine mode: this far below the threshold, entries are offered as candidates
 FAQ_FILE = "faq.yaml"
 I18N_DIR = "i18n"
@@ -145,7 +147,7 @@ def validate_faq(entries: list[FaqEntry], offices: Mapping[str, object] | None =
             problems.append(f"{where}: source must be a URL")
         if entry.certainty not in CERTAINTIES:
             problems.append(f"{where}: certainty must be one of {CERTAINTIES}")
-        if offices is not None and entry.office and entry.office not in offices:
+        if offices is not None and entry.office not in (None, RESIDENT_WARD_OFFICE) and entry.office not in offices:
             problems.append(f"{where}: unknown office {entry.office!r}")
         for lang, text in entry.translations.items():
             if not text.answer:

@@ -21,7 +21,6 @@ from knowledge_base.places.models import (
     CERTAINTIES,
     CLOSED,
     CLOSED_REASONS,
-    LANGUAGES,
     OFFICE_KINDS,
     OPEN,
     UNKNOWN,
@@ -36,6 +35,7 @@ from knowledge_base.places.models import (
     Phone,
     Places,
     Ward,
+    curated_languages,
 )
 
 PLACES_DIR = "places"
@@ -535,9 +535,11 @@ def _load_i18n(
     names: dict[str, MappingProxyType[str, MappingProxyType[str, str]]] = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.yaml")):
-            if path.stem not in LANGUAGES:
-                problems.add(f"{PLACES_DIR}/{I18N_DIR}/{path.name}", f"unknown language (expected {LANGUAGES})")
-    for lang in LANGUAGES:
+            if path.stem not in curated_languages():
+                problems.add(
+                    f"{PLACES_DIR}/{I18N_DIR}/{path.name}", f"unknown language (expected {curated_languages()})"
+                )
+    for lang in curated_languages():
         path = folder / f"{lang}.yaml"
         label = f"{PLACES_DIR}/{I18N_DIR}/{path.name}"
         if not path.is_file():

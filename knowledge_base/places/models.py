@@ -9,8 +9,15 @@ from datetime import date, datetime, time
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 OFFICE_KINDS = ("library", "ward_office", "desk", "pension_office", "tax_office", "call_centre", "city_hall", "garbage")
 CERTAINTIES = ("confirmed", "uncertain")
-# Curated name files under i18n/ (ja is the data itself); the same codes as translations/glossary.py.
-LANGUAGES = ("en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id", "ja-easy")
+
+
+def curated_languages() -> tuple[str, ...]:
+    """Languages with a curated name file under i18n/ (every reply language but Japanese, which is the data)."""
+    from translations.languages import codes
+
+    return tuple(code for code in codes() if code != "ja")
+
+
 # Languages written with CJK punctuation: the Japanese name goes in full-width parentheses.
 _FULL_WIDTH_PARENS = frozenset({"zh"})
 

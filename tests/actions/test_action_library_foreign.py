@@ -65,8 +65,8 @@ async def test_answers_state_the_facts_with_sources(
     kb: Any, run: Any, tracker_for: Any, question: str, lang: str, facts: list[str], domains: list[str]
 ) -> None:
     action = LIBRARY if domains == ["library"] else FOREIGN
-    reply = await run(action, tracker_for(question, intent=action.name().removeprefix("action_").removesuffix("_answer"),
-                                         lang=lang))  # fmt: skip
+    intent = "ask_" + action.name().removeprefix("action_").removesuffix("_answer")
+    reply = await run(action, tracker_for(question, intent=intent, lang=lang))
     for fact in facts:
         assert fact in reply.text, reply.text
     assert reply.sources and all(url.startswith("http") for url in reply.sources)
@@ -173,8 +173,8 @@ async def test_form_validation_rejects_and_explains(kb: Any, tracker_for: Any) -
 
 async def test_submitted_request_gets_a_number_that_staff_and_resident_see(kb: Any, run: Any, tracker_for: Any,
                                                                             repos: Any) -> None:  # fmt: skip
-    slots = {"ref_question": "戦前の千葉市の地図を見たい", "ref_library": "chuo_library", "ref_contact": "taro@example.jp",
-             "ref_consent": True, "ref_confirm": True}  # fmt: skip
+    slots = {"ref_question": "戦前の千葉市の地図を見たい", "ref_library": "chuo_library",
+             "ref_contact": "taro@example.jp", "ref_consent": True, "ref_confirm": True}  # fmt: skip
     reply = await run(ActionSubmitReference(), tracker_for("はい", intent="affirm", slots=slots))
     (stored,) = repos.reference_requests.list()
     assert stored.number in reply.text and stored.question == "戦前の千葉市の地図を見たい"

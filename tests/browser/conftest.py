@@ -70,5 +70,6 @@ def page(browser: Any, stack: Stack) -> Iterator[Any]:
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(stack.url + "/")
+    page.locator("html[data-ui-lang]").wait_for(state="attached")  # the page's words came from /api/ui/{lang}
     yield page
     context.close()

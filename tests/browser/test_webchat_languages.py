@@ -21,6 +21,16 @@ def picker(page: Any) -> Any:
     return page.locator("#lang")
 
 
+def wait_for_ui(page: Any, lang: str) -> None:
+    """The page's own words arrive from /api/ui/{lang} after a switch; chat.js marks <html> once they are shown."""
+    page.locator(f"html[data-ui-lang='{lang}']").wait_for(state="attached")
+
+
+def choose(page: Any, lang: str) -> None:
+    picker(page).select_option(lang)
+    wait_for_ui(page, lang)
+
+
 def ask(page: Any, text: str) -> Any:
     """Type and send a question; the request the page made."""
     page.locator("#message").fill(text)
@@ -30,11 +40,13 @@ def ask(page: Any, text: str) -> Any:
 
 
 def strings(page: Any, lang: str) -> dict[str, str]:
-    return page.evaluate("(lang) => window.CHIBA_I18N[lang]", lang)
+    """The strings the page is served for `lang` (translations/ui/<lang>.yml)."""
+    return page.evaluate("async (lang) => (await fetch('/api/ui/' + lang)).json()", lang)
 
 
 def test_english_ui_request_and_reload(page: Any, stack: Stack) -> None:
     page.get_by_label(re.compile("回答の言語")).select_option("en")
+    wait_for_ui(page, "en")
     assert page.title() == "Chiba City AI Assistant"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("html").get_attribute("dir") == "ltr"
@@ -57,6 +69,7 @@ def test_english_ui_request_and_reload(page: Any, stack: Stack) -> None:
     assert page.evaluate("localStorage.getItem('chiba-assistant.lang')") == "en"
 
     page.reload()
+    wait_for_ui(page, "en")
     assert picker(page).input_value() == "en"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_label("Type your question").is_visible()
@@ -70,21 +83,21 @@ def test_every_language_has_every_string_and_labels_the_page(page: Any, lang: st
     ja, own = strings(page, "ja"), strings(page, lang)
     assert set(own) == set(ja)
     assert all(value.strip() for value in own.values())
-    for key in ("notice", "hint", "errTooLong"):  # placeholders filled by the page
+    for key in ("web.notice", "web.hint", "web.error_too_long"):  # placeholders filled by the page
         assert re.findall(r"\{\w+\}", own[key]) == re.findall(r"\{\w+\}", ja[key])
     if lang not in {"ja", "ja-easy"}:
-        assert "(家庭ごみ相談ダイヤル)" in own["helpline"].replace("（", "(").replace("）", ")")
+        assert "(家庭ごみ相談ダイヤル)" in own["web.helpline"].replace("（", "(").replace("）", ")")
 
-    picker(page).select_option(lang)
+    choose(page, lang)
     assert page.locator("html").get_attribute("lang") == HTML_LANG.get(lang, lang)
-    assert page.title() == own["title"]
-    assert page.locator("label[for='message']").inner_text() == own["inputLabel"]
-    assert page.locator("#send").inner_text() == own["send"]
-    assert page.locator("#typing .typing-text").text_content() == own["typing"]  # shown while an answer is made
+    assert page.title() == own["web.title"]
+    assert page.locator("label[for='message']").inner_text() == own["web.input_label"]
+    assert page.locator("#send").inner_text() == own["web.send"]
+    assert page.locator("#typing .typing-text").text_content() == own["web.typing"]  # shown while an answer is made
     # The picker can always be found by its English name too, and keeps its label.
     assert "Language" in page.locator("label[for='lang']").inner_text()
     assert page.get_by_label(re.compile("Language")).evaluate("el => el.id") == "lang"
-    assert page.locator("#lang option[value='auto']").inner_text() == own["auto"]
+    assert page.locator("#lang option[value='auto']").inner_text() == own["web.language_auto"]
     assert "{" not in page.locator("#notice").inner_text()
 
 
@@ -106,6 +119,7 @@ def english_browser_page(browser: Any, stack: Stack) -> Iterator[Any]:
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(stack.url + "/")
+    wait_for_ui(page, "en")
     yield page
     context.close()
 
@@ -115,28 +129,44 @@ def test_auto_shows_the_page_in_the_browsers_language(english_browser_page: Any)
     assert picker(page).input_value() == "auto"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_label("Type your question").is_visible()
-    picker(page).select_option("ja")
+    choose(page, "ja")
     assert page.get_by_label("質問を入力してください").is_visible()
 
 
 def test_errors_and_helpline_in_the_chosen_language(page: Any, stack: Stack) -> None:
-    picker(page).select_option("vi")
+    choose(page, "vi")
     stack.backend.rasa_mode = DOWN_503
     ask(page, "Bình xịt là rác loại gì?")
     error = page.locator("#log .message.error")
     error.wait_for()
     text = error.locator(".bubble").inner_text()
-    assert text.startswith(strings(page, "vi")["errUnavailable"])
+    assert text.startswith(strings(page, "vi")["common.unavailable"])
     assert "(家庭ごみ相談ダイヤル) 043-204-5380" in text
     assert error.get_attribute("lang") == "vi"
     assert error.locator(".visually-hidden").inner_text() == "Lỗi:"
 
 
 def test_keyboard_order_is_unchanged_in_another_language(page: Any) -> None:
-    picker(page).select_option("ne")
+    choose(page, "ne")
     page.evaluate("document.activeElement.blur()")
     order = []
     for _ in range(8):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
     assert [x for x in order if x in {"lang", "log", "message", "send"}][:4] == ["lang", "log", "message", "send"]
+
+
+def test_without_the_servers_strings_the_page_stays_japanese_and_works(page: Any, stack: Stack) -> None:
+    choose(page, "en")
+    page.route("**/api/ui/**", lambda route: route.fulfill(status=503, body="down"))
+    picker(page).select_option("ko")
+    wait_for_ui(page, "ja")  # the built-in Japanese of i18n.js
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator("#send").inner_text() == "送信"
+    assert ask(page, "안녕하세요").post_data_json["lang"] == "ko"  # the answer language is still the choice
+    page.locator("#log .message.bot", has_text="「안녕하세요」").wait_for()
+
+    page.unroute("**/api/ui/**")
+    choose(page, "ja-easy")
+    choose(page, "ko")  # a language whose request failed is asked for again
+    assert page.locator("#send").inner_text() == "보내기"

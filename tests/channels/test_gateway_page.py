@@ -1,4 +1,5 @@
-"""The web chat page is served by the gateway itself: Japanese, labelled, self-contained (no CDN)."""
+"""The web chat page is served by the gateway itself: Japanese, labelled, self-contained (no CDN), its picker the
+languages table and its own words from GET /api/ui/{lang}."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 from aiohttp.test_utils import TestClient
+
+from translations import languages
+from translations.ui import ui_strings
 
 
 class _Collector(HTMLParser):
@@ -71,3 +75,30 @@ async def test_script_never_uses_inner_html(client: TestClient) -> None:
     # Answers and sources are inserted as text nodes; innerHTML would let a reply inject markup.
     script = await (await client.get("/static/chat.js")).text()
     assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", script)
+
+
+async def test_the_language_picker_lists_the_languages_table(client: TestClient) -> None:
+    tags = await page_tags(client)
+    options = [(attrs.get("value"), attrs.get("lang")) for tag, attrs in tags if tag == "option"]
+    assert options == [("auto", None), *((lang.code, lang.tag) for lang in languages.languages())]
+    text = await (await client.get("/")).text()
+    assert all(f">{lang.native}</option>" in text for lang in languages.languages())
+
+
+@pytest.mark.parametrize(
+    ("path", "lang"), [("/api/ui/en", "en"), ("/api/ui/ja-easy", "ja-easy"), ("/api/ui/pt-BR", "pt")]
+)
+async def test_ui_strings_are_served_per_language(client: TestClient, path: str, lang: str) -> None:
+    resp = await client.get(path)
+    assert resp.status == 200
+    assert resp.content_type == "application/json"
+    assert await resp.json() == ui_strings(lang)
+
+
+async def test_ui_strings_of_an_unknown_language_are_a_json_404(client: TestClient) -> None:
+    resp = await client.get("/api/ui/fr")
+    assert resp.status == 404
+    error = (await resp.json())["error"]
+    assert error["code"] == "unsupported_language"
+    assert error["details"]["supported"] == list(languages.codes())
+    assert "fr" in error["message"] and error["message_ja"]

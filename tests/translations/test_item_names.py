@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from knowledge_base.models import Item, load_knowledge
-from knowledge_base.normalize import normalize
+from knowledge_base.core.normalize import normalize
+from knowledge_base.garbage.models import Item, load_knowledge
 from knowledge_base.settings import Settings
 
 LANGS = ("en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
