@@ -13,7 +13,7 @@ from translations.messages import MissingPlaceholder, UnknownMessageKey, catalog
 
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "actions"
 USED_KEYS = sorted(
-    {key for path in ACTIONS_DIR.glob("*.py") for key in re.findall(r'render\(\s*"([a-z_]+)"', path.read_text())}
+    {key for path in ACTIONS_DIR.rglob("*.py") for key in re.findall(r'render\(\s*"([a-z_]+)"', path.read_text())}
     | {"item_next_collection", "item_next_collection_no_deadline"}  # chosen by a conditional expression
 )
 
@@ -53,4 +53,4 @@ def test_missing_placeholder_names_the_key() -> None:
 
 @pytest.mark.parametrize("key", ["item_inferred", "item_not_found", "fallback", "kb_unavailable", "bulky_not_found"])
 def test_replies_that_send_residents_elsewhere_give_the_phone(key: str) -> None:
-    assert "043-204-5380" in render(key, query="x", phone="043-204-5380")
+    assert "043-204-5380" in render(key, query="x", phone="043-204-5380", capabilities="・…")

@@ -6,9 +6,9 @@ after a language's curated files are complete — a curated name or how-to must 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,10 @@ from actions.garbage.bulky_waste import ActionBulkyWaste
 from actions.garbage.collection_days import ActionCollectionDays
 from actions.garbage.faq import ActionGarbageFaq
 from actions.garbage.item import ActionGarbageItem
+from knowledge_base.core.faq import FaqEntry, FaqText
 from knowledge_base.garbage.collection import describe, parse_pattern
+from knowledge_base.garbage.service import GarbageKnowledge
 from translations import content
-from translations.content import Content
 from translations.messages import LANGUAGES, catalogue
 
 FOREIGN = ["en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id"]
@@ -254,20 +255,22 @@ def test_every_language_describes_every_kind_of_pattern(pattern: str, lang: str)
 
 
 @pytest.fixture
-def curated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A data folder with the real categories/FAQ and only the i18n files a test writes (no glossary)."""
-    garbage = tmp_path / "garbage"
-    (garbage / "i18n").mkdir(parents=True)
-    for name in ("categories.yaml", "faq.yaml"):
-        (garbage / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
-    fake = Content(tmp_path, glossary=None)
-    monkeypatch.setattr(content, "default_content", lambda: fake)
-    yield garbage / "i18n"
+def curated(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The bulky-waste procedure entry with only the curated answers a test puts in the returned dict (lang -> text)."""
+    answers: dict[str, str] = {}
+    search = GarbageKnowledge.search_faq
 
+    def search_with_answers(
+        self: GarbageKnowledge, text: str, topic: str | None = None
+    ) -> tuple[FaqEntry, float] | None:
+        hit = search(self, text, topic=topic)
+        if hit is None or hit[0].id != "sodai_procedure":
+            return hit
+        texts = {code: FaqText(answer=answer) for code, answer in answers.items()}
+        return dataclasses.replace(hit[0], translations=texts), hit[1]
 
-def _write(folder: Path, lang: str, answer: str) -> None:
-    data = {"faq": {"sodai_procedure": {"answer": answer}}}
-    (folder / f"{lang}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(GarbageKnowledge, "search_faq", search_with_answers)
+    return answers
 
 
 ENGLISH = "Bulky waste (粗大ごみ) must be booked in advance: call 043-302-5374."
@@ -286,10 +289,9 @@ KOREAN = "대형 쓰레기(粗大ごみ)는 사전 신청제입니다. 043-302-5
     ],
 )
 async def test_bulky_waste_answer_falls_back_from_the_language_to_english_to_japanese(
-    files: dict[str, str], lang: str, expected: str, note: bool, curated: Path, tracker_for: Any, run: Any
+    files: dict[str, str], lang: str, expected: str, note: bool, curated: dict[str, str], tracker_for: Any, run: Any
 ) -> None:
-    for code, answer in files.items():
-        _write(curated, code, answer)
+    curated.update(files)
     reply = await run(ActionBulkyWaste(), tracker_for("粗大ごみはどうやって出しますか", "ask_bulky_waste", lang=lang))
     assert expected in reply.text
     assert BULKY_CENTRE in reply.text
