@@ -26,8 +26,7 @@ from aiohttp import web
 
 from channels.app import create_app
 from channels.line import setup_line
-from channels.line.settings import LineSettings
-from channels.settings import Settings
+from settings import GatewaySettings, LineSettings
 
 SECRET, TOKEN = "bench-secret", "bench-token"
 
@@ -93,7 +92,7 @@ async def run(events: int, rasa_delay: float) -> None:
     rasa_runner, rasa_url = await serve(fake_rasa(rasa_delay))
     line_runner, line_url = await serve(fake_line(replies))
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(Settings(rasa_url=rasa_url, backend_timeout=rasa_delay + 10))
+        app = create_app(GatewaySettings(rasa_url=rasa_url, backend_timeout=rasa_delay + 10))
         setup_line(
             app,
             LineSettings(

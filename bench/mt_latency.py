@@ -11,7 +11,6 @@ packages for ja→en and ja→ko. Prints cold load, p50/p95/max per case, and th
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import statistics
 import sys
@@ -23,9 +22,9 @@ from pathlib import Path
 
 import psutil
 
+from settings import MachineTranslationSettings
 from translations.mt import Translation, build_translator
 from translations.mt_glossary import Glossary
-from translations.mt_settings import MTSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = Glossary.from_entries(
@@ -78,17 +77,18 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        base = MTSettings.from_env()
-        settings = dataclasses.replace(
-            base,
-            packages_dir=args.packages_dir or Path(tmp) / "packages",
-            argos_home=Path(tmp) / "argos-home" if args.packages_dir is None else base.argos_home,
+        base = MachineTranslationSettings.from_env()
+        settings = base.model_copy(
+            update={
+                "packages_dir": args.packages_dir or Path(tmp) / "packages",
+                "argos_home": Path(tmp) / "argos-home" if args.packages_dir is None else base.argos_home,
+            }
         )
         if args.packages_dir is None:
             tiny_packages(settings.packages_dir)
         rss_before = psutil.Process().memory_info().rss / 2**20
 
-        translator = build_translator(dataclasses.replace(settings, cache_size=0), GLOSSARY)
+        translator = build_translator(settings.model_copy(update={"cache_size": 0}), GLOSSARY)
         for label, text, target in CASES:
             t0 = time.perf_counter()
             first = translator.translate(text, "ja", target)

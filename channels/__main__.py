@@ -8,12 +8,12 @@ import sys
 from aiohttp import web
 
 from channels.app import create_app
-from channels.settings import Settings, SettingsError
+from settings import GatewaySettings, SettingsError
 
 
 def main() -> int:
     try:
-        settings = Settings.from_env()
+        settings = GatewaySettings.from_env()
     except SettingsError as exc:
         print(f"channels: {exc}", file=sys.stderr)
         return 2

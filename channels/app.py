@@ -8,10 +8,10 @@ from channels.errors import error_middleware
 from channels.health import healthz
 from channels.language import LANGUAGE_MEMORY, LanguageDecider, LanguageMemory, decide_language, warm_up_detector
 from channels.line import setup_line
-from channels.rasa_client import http_session_ctx
-from channels.settings import SETTINGS, Settings
+from channels.rasa_client import SETTINGS, http_session_ctx
 from channels.staff import setup_staff
 from channels.webchat import LANGUAGE_DECIDER, add_routes
+from settings import GatewaySettings
 
 # The page loads only its own script and style; links to city pages open in a new tab.
 _SECURITY_HEADERS = {
@@ -35,9 +35,9 @@ async def _add_headers(request: web.Request, response: web.StreamResponse) -> No
 
 
 def create_app(
-    settings: Settings | None = None, *, decide_language: LanguageDecider = decide_language
+    settings: GatewaySettings | None = None, *, decide_language: LanguageDecider = decide_language
 ) -> web.Application:
-    settings = settings or Settings.from_env()
+    settings = settings or GatewaySettings.from_env()
     # client_max_size caps every body aiohttp reads (also chunked ones without Content-Length).
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings

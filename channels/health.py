@@ -10,8 +10,8 @@ import aiohttp
 from aiohttp import web
 
 from channels.jsonutil import json_response
-from channels.rasa_client import HEALTH_PATH, HTTP_SESSION
-from channels.settings import SETTINGS, Settings
+from channels.rasa_client import HEALTH_PATH, HTTP_SESSION, SETTINGS
+from settings import GatewaySettings
 
 log = logging.getLogger("channels.health")
 
@@ -60,19 +60,19 @@ async def _get_json(session: aiohttp.ClientSession, method: str, url: str, timeo
         raise ProbeFailed("unreachable") from exc
 
 
-async def probe_rasa(session: aiohttp.ClientSession, settings: Settings) -> dict[str, Any]:
+async def probe_rasa(session: aiohttp.ClientSession, settings: GatewaySettings) -> dict[str, Any]:
     await _get_json(session, "GET", settings.rasa_base + HEALTH_PATH, settings.health_timeout)
     return {}
 
 
-async def probe_action_server(session: aiohttp.ClientSession, settings: Settings) -> dict[str, Any]:
+async def probe_action_server(session: aiohttp.ClientSession, settings: GatewaySettings) -> dict[str, Any]:
     body = await _get_json(session, "GET", settings.action_server_base + "/health", settings.health_timeout)
     if not isinstance(body, dict) or body.get("status") != "ok":
         raise ProbeFailed("invalid response")
     return {}
 
 
-async def probe_knowledge_base(session: aiohttp.ClientSession, settings: Settings) -> dict[str, Any]:
+async def probe_knowledge_base(session: aiohttp.ClientSession, settings: GatewaySettings) -> dict[str, Any]:
     """Runs action_kb_health; healthy when every domain reports records (a domain with no entries is a broken load)."""
     url = settings.action_server_base + "/webhook"
     body = await _get_json(session, "POST", url, settings.health_timeout, json=_KB_CALL)

@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from channels.errors import BackendTimeout, BackendUnavailable, BadGateway
-from channels.settings import SETTINGS, Settings
+from settings import GatewaySettings
 
 log = logging.getLogger("channels.rasa")
 
@@ -49,7 +49,7 @@ class BotReply(TypedDict):
 
 
 class RasaClient:
-    def __init__(self, session: aiohttp.ClientSession, settings: Settings) -> None:
+    def __init__(self, session: aiohttp.ClientSession, settings: GatewaySettings) -> None:
         self._session = session
         self._url = settings.rasa_base + WEBHOOK_PATH
         self._timeout = aiohttp.ClientTimeout(total=settings.backend_timeout)
@@ -122,6 +122,7 @@ def _meta(raw: Any) -> ChatMeta:
     )
 
 
+SETTINGS = web.AppKey("settings", GatewaySettings)
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 RASA_CLIENT = web.AppKey("rasa_client", RasaClient)
 

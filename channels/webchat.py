@@ -20,8 +20,7 @@ from channels.errors import (
 )
 from channels.jsonutil import json_response
 from channels.language import LANGUAGE_MEMORY, LanguageDecider, validate_requested
-from channels.rasa_client import RASA_CLIENT, ChatMessage, ChatMeta
-from channels.settings import SETTINGS
+from channels.rasa_client import RASA_CLIENT, SETTINGS, ChatMessage, ChatMeta
 from translations import languages
 from translations.ui import ui_strings
 

@@ -12,7 +12,7 @@ import time
 
 from knowledge_base.core.data import DataError
 from knowledge_base.service import load_data
-from knowledge_base.settings import Settings
+from settings import KnowledgeBaseSettings, SettingsError
 
 
 def _progress(message: str) -> None:
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even when the data and model are unchanged")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    settings = KnowledgeBaseSettings.from_env()
 
     _progress(f"checking data in {settings.data_dir}")
     try:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             _progress(f"index up to date (data and model unchanged) in {settings.index_dir}")
             return 0
         embedder = default_embedder()
-    except EmbeddingError as exc:
+    except (EmbeddingError, SettingsError) as exc:
         print(f"[build_index] ERROR: {exc}", file=sys.stderr)
         return 3
     indexes = load_or_build(corpora, settings.data_dir, settings.index_dir, embedder, _progress, force=args.force)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from knowledge_base.core.data import DataError
 from knowledge_base.core.index import Corpus
 from knowledge_base.domains import domain_specs
-from knowledge_base.settings import Settings
+from settings import KnowledgeBaseSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,7 +48,7 @@ class LoadedData:
         return out
 
 
-def load_data(settings: Settings) -> LoadedData:
+def load_data(settings: KnowledgeBaseSettings) -> LoadedData:
     """Read and validate every data file of every domain; raises DataError listing all problems."""
     places = _load_places(settings)
     offices = getattr(places, "offices", None) or {}
@@ -66,7 +66,7 @@ def load_data(settings: Settings) -> LoadedData:
     return LoadedData(domains, specs, places)
 
 
-def _load_places(settings: Settings) -> Any:
+def _load_places(settings: KnowledgeBaseSettings) -> Any:
     """The shared places (offices, wards, hours); None while the data folder has none."""
     if not (settings.data_dir / "places").is_dir():
         return None
@@ -81,7 +81,7 @@ class KnowledgeBase:
     _shared: KnowledgeBase | None = None
     _shared_lock = threading.Lock()
 
-    def __init__(self, data: LoadedData, indexes: Indexes, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, data: LoadedData, indexes: Indexes, embedder: Embedder, settings: KnowledgeBaseSettings) -> None:
         self._embedder = embedder
         self._settings = settings
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -142,11 +142,11 @@ class KnowledgeBase:
         return self._settings.faq_unsure
 
     @classmethod
-    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeBase:
+    def load(cls, settings: KnowledgeBaseSettings | None = None, embedder: Embedder | None = None) -> KnowledgeBase:
         """Read and validate the data, load the encoder, and load (or build) the indexes. Raises DataError."""
         from knowledge_base.core.index import default_embedder, load_or_build
 
-        settings = settings or Settings.from_env()
+        settings = settings or KnowledgeBaseSettings.from_env()
         data = load_data(settings)
         embedder = embedder or default_embedder()
         indexes = load_or_build(data.corpora(), settings.data_dir, settings.index_dir, embedder)

@@ -4,7 +4,7 @@
 #   scripts/install_argos_packages.sh               # ja↔en, and en↔zh/ko/vi/tl/ne/pt/es/id (ja→xx pivots via en)
 #   scripts/install_argos_packages.sh ja_en en_ko   # only these pairs
 #
-# Packages go to ARGOS_PACKAGES_DIR (default var/argos/packages, the same default translations/mt_settings.py reads);
+# Packages go to ARGOS_PACKAGES_DIR (default var/argos/packages, as MachineTranslationSettings in settings.py reads it);
 # Argos's index, downloads and config go under MT_ARGOS_HOME (default var/argos), not $HOME.
 # Without internet it says so and exits 0: the assistant then answers with curated text only.
 # A pair missing from the Argos index is reported and skipped; a failed download exits 1.

@@ -18,36 +18,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from settings import SettingsError, StackSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class StackSettings:
-    host: str
-    rasa_port: int
-    actions_port: int
-    gateway_port: int
-    rasa_model: Path
-    tracker_db: Path
-    ready_timeout: float
-
-    @classmethod
-    def from_env(cls) -> StackSettings:
-        env = os.environ
-        return cls(
-            host=env.get("CHIBA_GATEWAY_HOST", "127.0.0.1"),
-            rasa_port=int(env.get("CHIBA_RASA_PORT", "5005")),
-            actions_port=int(env.get("CHIBA_ACTIONS_PORT", "5055")),
-            gateway_port=int(env.get("CHIBA_GATEWAY_PORT", "8080")),
-            rasa_model=Path(env.get("CHIBA_RASA_MODEL", ROOT / "var/rasa/models/chiba.tar.gz")),
-            tracker_db=Path(env.get("CHIBA_TRACKER_DB", ROOT / "var/tracker.db")),
-            ready_timeout=float(env.get("CHIBA_READY_TIMEOUT", "300")),
-        )
-
-    @property
-    def gateway_url(self) -> str:
-        return f"http://{self.host}:{self.gateway_port}"
 
 
 @dataclass(frozen=True)
@@ -149,7 +123,11 @@ def describe_exit(code: int) -> str:
 
 
 async def main() -> int:
-    s = StackSettings.from_env()
+    try:
+        s = StackSettings.from_env()
+    except SettingsError as exc:
+        log(f"bad setting: {exc}")
+        return 2
     if not s.rasa_model.exists():
         log(f"no trained Rasa model at {s.rasa_model}; run `make train` (or `make run`) first")
         return 2

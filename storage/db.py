@@ -15,7 +15,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from storage.settings import DatabaseSettings
+from settings import DatabaseSettings
 
 # Milliseconds a SQLite writer waits for another's lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 15_000

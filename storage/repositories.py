@@ -19,10 +19,10 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from settings import DatabaseSettings
 from storage.db import session_factory
 from storage.models import LineEvent, LineUser, ReferenceRequest, RequestStatus, UnansweredQuestion
 from storage.privacy import mask, sender_key
-from storage.settings import DatabaseSettings
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -183,9 +183,9 @@ def with_official(term: str | None, official: str, lang: str) -> str:
 @lru_cache(maxsize=1)
 def default_content() -> Content:
     """The process-wide content of the configured data folder (CHIBA_DATA_DIR)."""
-    from knowledge_base.settings import Settings
+    from settings import KnowledgeBaseSettings
 
-    return Content(Settings.from_env().data_dir)
+    return Content(KnowledgeBaseSettings.from_env().data_dir)
 
 
 def clear_cache() -> None:

@@ -23,16 +23,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from translations.mt_base import Reason, Translation, Translator, normalise_code
-from translations.mt_settings import MTSettings
 
 if TYPE_CHECKING:
+    from settings import MachineTranslationSettings
     from translations.mt_glossary import Glossary
 
 __all__ = [
     "CachedTranslator",
     "IdentityTranslator",
     "MTRouter",
-    "MTSettings",
     "Reason",
     "Translation",
     "Translator",
@@ -87,7 +86,7 @@ class CachedTranslator:
 class MTRouter:
     """Front door: answers what needs no engine, and turns any unexpected error into a failed result."""
 
-    def __init__(self, engine: Translator, settings: MTSettings) -> None:
+    def __init__(self, engine: Translator, settings: MachineTranslationSettings) -> None:
         self.engine = engine
         self.settings = settings
         self.identity = IdentityTranslator()
@@ -108,13 +107,14 @@ class MTRouter:
             return Translation.failed("none", Reason.ENGINE_ERROR, target)
 
 
-def build_translator(settings: MTSettings | None = None, glossary: Glossary | None = None) -> MTRouter:
+def build_translator(settings: MachineTranslationSettings | None = None, glossary: Glossary | None = None) -> MTRouter:
     """The composed translator; `glossary` defaults to the file at MT_GLOSSARY_PATH (a bad file: GlossaryError)."""
+    from settings import MachineTranslationSettings
     from translations.mt_argos import ArgosTranslator
     from translations.mt_glossary import Glossary, GlossaryTranslator
     from translations.mt_guard import GuardedTranslator
 
-    settings = settings or MTSettings.from_env()
+    settings = settings or MachineTranslationSettings.from_env()
     terms = glossary if glossary is not None else Glossary.load(settings.glossary_path)
     engine: Translator = GlossaryTranslator(GuardedTranslator(ArgosTranslator(settings)), terms)
     if settings.cache_size > 0:

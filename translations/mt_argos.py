@@ -25,10 +25,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from translations.mt_base import Reason, Translation, normalise_code
-from translations.mt_settings import MTSettings
+
+if TYPE_CHECKING:
+    from settings import MachineTranslationSettings
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class RuleSentencizer:
 
 
 @contextmanager
-def _argos_environment(settings: MTSettings) -> Iterator[None]:
+def _argos_environment(settings: MachineTranslationSettings) -> Iterator[None]:
     home = settings.argos_home
     wanted = {
         "ARGOS_PACKAGES_DIR": str(settings.packages_dir),
@@ -77,7 +79,7 @@ def _argos_environment(settings: MTSettings) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def import_argos(settings: MTSettings) -> ModuleType:
+def import_argos(settings: MachineTranslationSettings) -> ModuleType:
     """`argostranslate.package`, imported with our dirs the first time."""
     with _IMPORT_LOCK, _argos_environment(settings):
         try:
@@ -149,7 +151,7 @@ def scan_packages(packages_dir: Path) -> dict[tuple[str, str], Path]:
 class ArgosTranslator:
     """Translates with installed Argos packages; models load on first use of a language pair."""
 
-    def __init__(self, settings: MTSettings) -> None:
+    def __init__(self, settings: MachineTranslationSettings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._packages: dict[tuple[str, str], Path] | None = None

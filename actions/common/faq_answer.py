@@ -22,8 +22,8 @@ from actions.common.faq_reply import faq_text
 from actions.common.kb import KnowledgeBaseUnavailable, kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
 from actions.common.replies import intent_button, lang_of, latest_entity, latest_text, send_kb_unavailable, send_sources
-from actions.common.settings import Settings
 from knowledge_base.core.faq import RESIDENT_WARD_OFFICE
+from settings import ActionSettings
 from translations.messages import render
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def entry_office(kb: KnowledgeBase, entry: FaqEntry, ward: str | None) -> str | 
 
 
 def answer_lines(
-    kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: Settings, ward: str | None = None
+    kb: KnowledgeBase, entry: FaqEntry, lang: str, settings: ActionSettings, ward: str | None = None
 ) -> tuple[str, str | None]:
     """The reply text and the desk it names (the entry's office, else the domain's desk)."""
     named = entry_office(kb, entry, ward)
@@ -63,7 +63,7 @@ def send_answer(
     kb: KnowledgeBase,
     entry: FaqEntry,
     lang: str,
-    settings: Settings,
+    settings: ActionSettings,
     ward: str | None = None,
 ) -> list[EventType]:
     text, office = answer_lines(kb, entry, lang, settings, ward)
@@ -95,7 +95,7 @@ class DomainAnswerAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         lang = lang_of(tracker)
-        settings = Settings.from_env()
+        settings = ActionSettings.from_env()
         try:
             kb = await kb_async()
         except KnowledgeBaseUnavailable:

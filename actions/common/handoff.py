@@ -19,7 +19,7 @@ from actions.common.domains import contact_office
 from actions.common.kb import KnowledgeBaseUnavailable, kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
 from actions.common.replies import lang_of, latest_entity, latest_text, send_kb_unavailable, send_sources
-from actions.common.settings import Settings
+from settings import ActionSettings
 from translations.messages import render
 
 
@@ -45,7 +45,7 @@ class ActionHandoff(Action):
         if places is None or office not in places.offices:
             dispatcher.utter_message(text=render("handoff_general", lang, phone=CALL_CENTRE_PHONE))
             return []
-        lines = [render("handoff_intro", lang), *office_lines(places, office, lang, Settings.from_env().now())]
+        lines = [render("handoff_intro", lang), *office_lines(places, office, lang, ActionSettings.from_env().now())]
         if office != CALL_CENTRE_OFFICE:
             phone = office_phone(places, CALL_CENTRE_OFFICE) or CALL_CENTRE_PHONE
             lines += ["", render("handoff_general", lang, phone=phone)]
@@ -80,6 +80,6 @@ class ActionOfficeHours(Action):
         if kb.places is None or not office or office not in kb.places.offices:
             dispatcher.utter_message(text=render("office_which", lang))
             return []
-        dispatcher.utter_message(text="\n".join(office_lines(kb.places, office, lang, Settings.from_env().now())))
+        dispatcher.utter_message(text="\n".join(office_lines(kb.places, office, lang, ActionSettings.from_env().now())))
         send_sources(dispatcher, office_sources(kb.places, office))
         return [SlotSet("last_office", office)]

@@ -22,10 +22,10 @@ from actions.common.replies import (
     send_kb_unavailable,
     send_sources,
 )
-from actions.common.settings import Settings
 from actions.garbage.categories import categories_from_value, detect_categories
 from actions.garbage.localized import category_how, category_label
 from actions.garbage.towns import TownChoice, choose_town, remember
+from settings import ActionSettings
 from translations.messages import render
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _deadline_lines(entries: list[CollectionEntry], lang: str) -> list[str]:
 
 
 def collection_reply(
-    kb: GarbageKnowledge, town: Town, category_ids: list[str], settings: Settings, lang: str
+    kb: GarbageKnowledge, town: Town, category_ids: list[str], settings: ActionSettings, lang: str
 ) -> tuple[str, list[str]]:
     """Reply text and sources for a resolved town (its name stays in Japanese: that is what the signs say)."""
     today, count = settings.today(), settings.next_dates
@@ -131,7 +131,7 @@ class ActionCollectionDays(Action):
             text = text or render("choose_town", lang)
             dispatcher.utter_message(text=text, buttons=buttons)
             return [asked]
-        text, sources = collection_reply(kb, choice.town, category_ids, Settings.from_env(), lang)
+        text, sources = collection_reply(kb, choice.town, category_ids, ActionSettings.from_env(), lang)
         dispatcher.utter_message(text=text)
         send_sources(dispatcher, sources)
         return [*remember(choice.town), SlotSet(SLOT_ASKED, None)]

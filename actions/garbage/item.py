@@ -21,10 +21,10 @@ from actions.common.replies import (
     send_sources,
     unique,
 )
-from actions.common.settings import Settings
 from actions.garbage.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from actions.garbage.localized import category_label, item_how, item_label
 from actions.garbage.towns import choose_town, remember
+from settings import ActionSettings
 from translations.messages import render
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ ITEM_INTENT = "ask_garbage_item"
 
 
 def _found(
-    kb: GarbageKnowledge, match: ItemMatch, query: str, tracker: Tracker, settings: Settings, lang: str
+    kb: GarbageKnowledge, match: ItemMatch, query: str, tracker: Tracker, settings: ActionSettings, lang: str
 ) -> tuple[str, dict[str, Any], list[str], list[EventType]]:
     """Reply text, its card, sources and slot events for an item that was recognised."""
     item = match.item
@@ -107,7 +107,7 @@ class ActionGarbageItem(Action):
         except KnowledgeBaseUnavailable:
             send_kb_unavailable(dispatcher, lang)
             return []
-        settings = Settings.from_env()
+        settings = ActionSettings.from_env()
         lookup = kb.lookup_item(query)
         if lookup.status == "found" and lookup.best is not None:
             text, card, sources, events = _found(kb, lookup.best, query, tracker, settings, lang)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from channels.line.settings import LineSettings
+from settings import LineSettings
 
 log = logging.getLogger("channels.line.api")
 

@@ -15,9 +15,9 @@ from channels.errors import GatewayError
 from channels.line.api import LineApi, LineApiError
 from channels.line.messages import LANGUAGE_MENU, SET_LANGUAGE_PREFIX, Message, build_reply, language_menu
 from channels.line.rasa import LineAnswer
-from channels.line.settings import LineSettings
 from channels.line.store import LineStore
 from channels.line.texts import LANG_CODES, text
+from settings import LineSettings
 
 log = logging.getLogger("channels.line")
 

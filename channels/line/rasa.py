@@ -11,7 +11,7 @@ from typing import Any, NotRequired, TypedDict
 import aiohttp
 
 from channels.rasa_client import BotReply, RasaClient, parse_reply
-from channels.settings import Settings
+from settings import GatewaySettings
 
 
 class GarbageCard(TypedDict):
@@ -31,7 +31,7 @@ class LineAnswer(TypedDict):
 
 
 async def ask_rasa(
-    session: aiohttp.ClientSession, settings: Settings, sender: str, message: str, lang: str
+    session: aiohttp.ClientSession, settings: GatewaySettings, sender: str, message: str, lang: str
 ) -> LineAnswer:
     body = await RasaClient(session, settings).post(sender, message, lang=lang, channel="line")
     return LineAnswer(reply=parse_reply(body), cards=parse_cards(body))

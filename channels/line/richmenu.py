@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from channels.line.settings import LineSettings
-from channels.settings import SettingsError
+from settings import LineSettings, SettingsError
 
 DEFINITION = Path(__file__).resolve().parent / "richmenu.json"
 FONT_CANDIDATES = (

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from channels.line.settings import LineSettings
+from settings import LineSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -30,7 +29,7 @@ def line_database_url(settings: LineSettings) -> str:
     default), otherwise the application database (CHIBA_DATABASE_URL)."""
     from storage.db import database_url, sqlite_url
 
-    default = next(f.default for f in fields(LineSettings) if f.name == "db_path")
+    default = LineSettings.model_fields["db_path"].default
     return sqlite_url(settings.db_path) if settings.db_path != default else database_url()
 
 

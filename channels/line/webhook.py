@@ -19,10 +19,9 @@ from channels.jsonutil import json_response
 from channels.line.api import LineApi
 from channels.line.handler import EventHandler
 from channels.line.rasa import LineAnswer, ask_rasa
-from channels.line.settings import LINE_SETTINGS, LineSettings
 from channels.line.store import LineStore, line_database_url
-from channels.rasa_client import HTTP_SESSION
-from channels.settings import SETTINGS, Settings
+from channels.rasa_client import HTTP_SESSION, SETTINGS
+from settings import GatewaySettings, LineSettings
 
 log = logging.getLogger("channels.line")
 
@@ -81,6 +80,7 @@ class LineChannel:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
+LINE_SETTINGS = web.AppKey("line_settings", LineSettings)
 LINE_CHANNEL = web.AppKey("line_channel", LineChannel)
 
 
@@ -134,7 +134,7 @@ async def _line_ctx(app: web.Application) -> AsyncIterator[None]:
         log.info("LINE channel not configured (LINE_CHANNEL_SECRET unset); /webhooks/line answers 503")
         yield
         return
-    gateway = app.get(SETTINGS) or Settings.from_env()
+    gateway = app.get(SETTINGS) or GatewaySettings.from_env()
     # Reuse the gateway's pooled session when it is already open; otherwise (setup order) bring our own.
     own_session = None if HTTP_SESSION in app else aiohttp.ClientSession()
 

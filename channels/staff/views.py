@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from channels.errors import GatewayError
-from channels.staff.settings import StaffSettings
+from settings import StaffSettings
 
 log = logging.getLogger("channels.staff")
 

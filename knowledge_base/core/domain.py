@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from knowledge_base.core.index import Corpus, Indexes
-    from knowledge_base.settings import Settings
+    from settings import KnowledgeBaseSettings
 
 QueryVector = Callable[[str], "np.ndarray"]
 
@@ -29,7 +29,7 @@ class DomainSpec:
     # data_dir, offices (id -> office, for checking references) -> the domain's validated data; raises DataError
     load: Callable[[Path, Mapping[str, Any]], Any]
     corpora: Callable[[Any], dict[str, Corpus]]  # index name -> rows to embed
-    service: Callable[[Any, Indexes, QueryVector, Settings], Any]  # what the actions call
+    service: Callable[[Any, Indexes, QueryVector, KnowledgeBaseSettings], Any]  # what the actions call
     summary: Callable[[Any], str]  # one line for the setup log, e.g. "42 FAQ entries"
 
 
@@ -65,7 +65,9 @@ def faq_domain(name: str) -> DomainSpec:
             raise DataError(problems)
         return entries
 
-    def service(entries: list[FaqEntry], indexes: Indexes, query_vector: QueryVector, settings: Settings) -> FaqDomain:
+    def service(
+        entries: list[FaqEntry], indexes: Indexes, query_vector: QueryVector, settings: KnowledgeBaseSettings
+    ) -> FaqDomain:
         search = FaqSearch(
             entries,
             indexes[index_name],

@@ -1,17 +1,12 @@
 """The multilingual-e5-small sentence encoder: loading it and encoding with the e5 prefixes.
 
-Settings (read only in `EmbeddingSettings.from_env`):
-- CHIBA_EMBEDDING_MODEL: a local sentence-transformers folder or a hub id such as
-  `intfloat/multilingual-e5-small` (default: <repo>/var/models/multilingual-e5-small, built by `make model`);
-- CHIBA_TORCH_THREADS: torch intra-op threads (default 1: much faster for single queries on 2 shared cores).
+Settings: `settings.EmbeddingSettings` (CHIBA_EMBEDDING_MODEL: the model folder or a hub id; CHIBA_TORCH_THREADS).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,9 +14,6 @@ if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_DIR = REPO_ROOT / "var" / "models" / "multilingual-e5-small"
-DEFAULT_TORCH_THREADS = 1
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -33,28 +25,6 @@ class EmbeddingError(RuntimeError):
 
 class EmbeddingModelMissing(EmbeddingError, FileNotFoundError):
     """The local model folder does not exist (it is built offline by `make model`)."""
-
-
-class EmbeddingSettingsError(EmbeddingError, ValueError):
-    """An embedding setting in the environment has an invalid value."""
-
-
-@dataclass(frozen=True)
-class EmbeddingSettings:
-    model: str = str(DEFAULT_MODEL_DIR)
-    torch_threads: int = DEFAULT_TORCH_THREADS
-
-    @classmethod
-    def from_env(cls) -> EmbeddingSettings:
-        model = os.environ.get("CHIBA_EMBEDDING_MODEL", "").strip() or str(DEFAULT_MODEL_DIR)
-        raw_threads = os.environ.get("CHIBA_TORCH_THREADS", "").strip() or str(DEFAULT_TORCH_THREADS)
-        try:
-            threads = int(raw_threads)
-        except ValueError:
-            threads = 0
-        if threads < 1:
-            raise EmbeddingSettingsError(f"CHIBA_TORCH_THREADS must be a whole number >= 1, got {raw_threads!r}")
-        return cls(model=model, torch_threads=threads)
 
 
 def resolve_model(model: str) -> str:
@@ -73,7 +43,11 @@ def resolve_model(model: str) -> str:
 
 
 def load_encoder(model: str | None = None) -> SentenceTransformer:
-    """Load the sentence encoder on CPU; `model` overrides CHIBA_EMBEDDING_MODEL."""
+    """Load the sentence encoder on CPU; `model` overrides CHIBA_EMBEDDING_MODEL.
+
+    Raises EmbeddingModelMissing, or settings.SettingsError for a bad CHIBA_TORCH_THREADS."""
+    from settings import EmbeddingSettings
+
     settings = EmbeddingSettings.from_env()
     location = resolve_model(model or settings.model)
 

@@ -62,7 +62,7 @@ def _as_matrix(vectors: Any) -> np.ndarray:
 
 def default_model_id() -> str:
     """Id of the production encoder, known without loading it."""
-    from knowledge_base.core.embeddings import EmbeddingSettings
+    from settings import EmbeddingSettings
 
     return model_fingerprint(EmbeddingSettings.from_env().model)
 
@@ -70,8 +70,9 @@ def default_model_id() -> str:
 def default_embedder() -> Embedder:
     """The production encoder (multilingual-e5-small through sentence-transformers)."""
     from knowledge_base.core import embeddings  # heavy: torch + sentence-transformers
+    from settings import EmbeddingSettings
 
-    model = embeddings.EmbeddingSettings.from_env().model
+    model = EmbeddingSettings.from_env().model
     encoder = embeddings.load_encoder(model)
     return FunctionEmbedder(
         model_id=model_fingerprint(model),

@@ -15,7 +15,7 @@ from knowledge_base.core.normalize import has_kanji_or_latin, loosen, normalize
 from knowledge_base.garbage.collection import TownMatcher, describe, next_dates, parse_pattern
 from knowledge_base.garbage.models import Category, Item, Knowledge, Town
 from knowledge_base.garbage.query import item_phrases
-from knowledge_base.settings import Settings
+from settings import KnowledgeBaseSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,7 +65,7 @@ class GarbageKnowledge:
         knowledge: Knowledge,
         indexes: Indexes,
         query_vector: Callable[[str], np.ndarray],
-        settings: Settings,
+        settings: KnowledgeBaseSettings,
     ) -> None:
         self.knowledge = knowledge
         self._items_index = indexes[ITEMS_INDEX]

@@ -84,6 +84,22 @@ def parse(agent: Any, text: str) -> dict[str, Any]:
         ("粗大ごみの申し込み方法", "ask_bulky_waste"),
         ("ごみは何時までに出せばいいの？", "ask_garbage_rule"),
         ("年末年始のごみの収集はありますか", "ask_garbage_rule"),
+        # Libraries, foreign-resident procedures, hand-off and opening hours, in several languages.
+        ("図書館で借りた本の返却日を延ばしたいです", "ask_library"),
+        ("電子書籍を読めるサービスはある？", "ask_library"),
+        ("千葉の戦国時代について書かれた本を探してほしい", "request_reference"),
+        ("受付番号R-000012の調べものはどうなりましたか", "check_reference_status"),
+        ("区役所の人と直接話したいです", "ask_human"),
+        ("若葉区役所は今日何時まで開いてますか", "ask_office_hours"),
+        ("来月日本に来ます。住民登録はどこでしますか", "ask_foreign_residents"),
+        ("国民年金の保険料が高くて払えません", "ask_foreign_residents"),
+        ("Can I read library e-books on my phone?", "ask_library"),
+        ("I need help finding old maps of Chiba, can the library research it for me?", "request_reference"),
+        ("Do I have to join the health insurance if I work part time?", "ask_foreign_residents"),
+        ("我想办理图书馆的借书证", "ask_library"),
+        ("刚到日本，要去区役所办什么手续？", "ask_foreign_residents"),
+        ("Tôi muốn gia hạn sách đã mượn", "ask_library"),
+        ("Quero falar com um funcionário da prefeitura", "ask_human"),
     ],
 )
 def test_model_understands_residents(agent: Any, text: str, intent: str) -> None:
@@ -195,8 +211,11 @@ def test_served_help_gives_the_phone_number_and_buttons(served: str) -> None:
     status, answer = http("POST", f"{served}/webhook", body)
 
     assert status == 200
-    assert "043-204-5380" in answer["messages"][0]["text"]
-    assert answer["messages"][0]["buttons"][0]["payload"].startswith("/ask_garbage_item")
+    assert "043-204-5380" in answer["messages"][0]["text"]  # the garbage helpline
+    assert "043-245-4894" in answer["messages"][0]["text"]  # the city call centre for everything else
+    payloads = [button["payload"] for button in answer["messages"][0]["buttons"]]
+    for start in ("/ask_garbage_item", "/ask_library", "/ask_foreign_residents"):
+        assert any(p.startswith(start) for p in payloads), payloads
 
 
 def test_served_bad_json_is_a_400(served: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from channels.app import create_app
-from channels.settings import Settings
+from settings import GatewaySettings
 
 # The fakes live with the gateway's unit tests; `tests` itself is not importable as a package
 # (argostranslate installs a top-level `tests` package into site-packages).
@@ -49,7 +49,7 @@ class StackThread(threading.Thread):
         self.backend = FakeBackend()
         rasa = await self._serve(fake_rasa_app(self.backend))
         actions = await self._serve(fake_action_app(self.backend))
-        self.url = await self._serve(create_app(Settings(rasa_url=rasa, action_server_url=actions)))
+        self.url = await self._serve(create_app(GatewaySettings(rasa_url=rasa, action_server_url=actions)))
 
     async def _close_servers(self) -> None:
         assert self.backend is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from gateway_fakes import FakeBackend, MakeClient, fake_action_app, fake_rasa_ap
 
 from channels.app import create_app
 from channels.language import LanguageDecider, decide_language
-from channels.settings import Settings
+from settings import GatewaySettings
 
 
 @pytest.fixture
@@ -41,8 +40,8 @@ async def action_server(aiohttp_server: Any, backend: FakeBackend) -> AsyncItera
 
 
 @pytest.fixture
-def settings(rasa_server: TestServer, action_server: TestServer) -> Settings:
-    return Settings(
+def settings(rasa_server: TestServer, action_server: TestServer) -> GatewaySettings:
+    return GatewaySettings(
         rasa_url=str(rasa_server.make_url("")),
         action_server_url=str(action_server.make_url("")),
         backend_timeout=5.0,
@@ -51,9 +50,9 @@ def settings(rasa_server: TestServer, action_server: TestServer) -> Settings:
 
 
 @pytest.fixture
-def make_client(aiohttp_client: Any, settings: Settings) -> MakeClient:
+def make_client(aiohttp_client: Any, settings: GatewaySettings) -> MakeClient:
     async def make(decide_language: LanguageDecider = decide_language, **overrides: Any) -> TestClient:
-        return await aiohttp_client(create_app(replace(settings, **overrides), decide_language=decide_language))
+        return await aiohttp_client(create_app(settings.model_copy(update=overrides), decide_language=decide_language))
 
     return make
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from channels.settings import STATIC_DIR, Settings, SettingsError
+from settings import STATIC_DIR, GatewaySettings, SettingsError
 
 
 def test_defaults() -> None:
-    settings = Settings.from_env({})
+    settings = GatewaySettings.from_env({})
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
     assert settings.rasa_url == "http://127.0.0.1:5005"
     assert settings.action_server_url == "http://127.0.0.1:5055"
@@ -19,7 +19,7 @@ def test_defaults() -> None:
 
 
 def test_values_are_typed() -> None:
-    settings = Settings.from_env(
+    settings = GatewaySettings.from_env(
         {
             "CHIBA_GATEWAY_PORT": "9090",
             "RASA_URL": "http://127.0.0.1:6000/",
@@ -49,4 +49,4 @@ def test_values_are_typed() -> None:
 )
 def test_bad_value_names_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
-        Settings.from_env(env)
+        GatewaySettings.from_env(env)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from channels.errors import error_middleware
 from channels.staff import setup_staff
-from channels.staff.settings import StaffSettings
+from settings import StaffSettings
 from storage.db import create_engine_from_url, sqlite_url
 from storage.migrate import upgrade
 from storage.repositories import Repositories

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import shutil
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ import pytest
 
 from knowledge_base.core.index import Embedder, FunctionEmbedder
 from knowledge_base.core.normalize import normalize
-from knowledge_base.settings import Settings
+from settings import EmbeddingSettings, KnowledgeBaseSettings
 
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
 
@@ -49,8 +48,8 @@ def fixture_data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fixture_settings(fixture_data: Path, tmp_path: Path) -> Settings:
-    return Settings(
+def fixture_settings(fixture_data: Path, tmp_path: Path) -> KnowledgeBaseSettings:
+    return KnowledgeBaseSettings(
         data_dir=fixture_data,
         index_dir=tmp_path / "index",
         item_threshold=0.5,
@@ -65,7 +64,7 @@ def _real_embedder() -> tuple[Embedder | None, bool]:
     from knowledge_base.core.index import default_embedder
 
     try:
-        embeddings.resolve_model(embeddings.EmbeddingSettings.from_env().model)
+        embeddings.resolve_model(EmbeddingSettings.from_env().model)
         return default_embedder(), True
     except embeddings.EmbeddingError:
         pass
@@ -83,14 +82,14 @@ def real_kb(tmp_path_factory: pytest.TempPathFactory):
     from knowledge_base.core.data import DataError
     from knowledge_base.service import KnowledgeBase
 
-    settings = Settings.from_env()
+    settings = KnowledgeBaseSettings.from_env()
     if not any((settings.data_dir / "garbage" / "items").glob("*.yaml")):
         pytest.skip("no item data files yet")
     embedder, production = _real_embedder()
     if embedder is None:
         pytest.skip("no embedding model: run `make model`")
     if not production:  # keep var/index for the production encoder
-        settings = dataclasses.replace(settings, index_dir=tmp_path_factory.mktemp("index"))
+        settings = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("index")})
     try:
         return KnowledgeBase.load(settings, embedder)
     except DataError as exc:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from knowledge_base.garbage.models import DataError, load_knowledge, validate
-from knowledge_base.settings import Settings
+from settings import KnowledgeBaseSettings
 
-REAL_DATA = Settings.from_env().data_dir
+REAL_DATA = KnowledgeBaseSettings.from_env().data_dir
 
 
 def test_fixture_data_is_valid(fixture_data: Path) -> None:

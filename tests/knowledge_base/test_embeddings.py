@@ -12,11 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_base.core import embeddings, prepare_model
+from knowledge_base.core import prepare_model
 from knowledge_base.core.embeddings import (
-    DEFAULT_MODEL_DIR,
     EmbeddingModelMissing,
-    EmbeddingSettingsError,
     encode_passages,
     encode_queries,
     load_encoder,
@@ -29,6 +27,7 @@ from knowledge_base.core.prepare_model import (
     dequantize_q4_0,
     prepare,
 )
+from settings import EMBEDDING_MODEL_DIR, EmbeddingSettings, SettingsError
 
 SODAI = "粗大ごみは事前申込制です。粗大ごみ受付センターに電話またはインターネットで申し込みます。"
 SPRAY = "スプレー缶は中身を使い切り、穴を開けずに透明な袋に入れて有害ごみの日に出します。"
@@ -38,7 +37,7 @@ PASSAGES = [SODAI, SPRAY, PET]
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    return prepare(DEFAULT_MODEL_DIR).path
+    return prepare(EMBEDDING_MODEL_DIR).path
 
 
 @pytest.fixture(scope="session")
@@ -234,13 +233,13 @@ def test_missing_model_folder_says_run_make_model(clean_env: pytest.MonkeyPatch,
 @pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
 def test_invalid_thread_setting_is_named(clean_env: pytest.MonkeyPatch, value: str) -> None:
     clean_env.setenv("CHIBA_TORCH_THREADS", value)
-    with pytest.raises(EmbeddingSettingsError, match="CHIBA_TORCH_THREADS"):
-        embeddings.EmbeddingSettings.from_env()
+    with pytest.raises(SettingsError, match="CHIBA_TORCH_THREADS"):
+        EmbeddingSettings.from_env()
 
 
 def test_settings_defaults(clean_env: pytest.MonkeyPatch) -> None:
-    settings = embeddings.EmbeddingSettings.from_env()
-    assert settings.model == str(DEFAULT_MODEL_DIR)
+    settings = EmbeddingSettings.from_env()
+    assert settings.model == str(EMBEDDING_MODEL_DIR)
     assert settings.torch_threads == 1
 
 

@@ -16,7 +16,7 @@ from knowledge_base.core.index import FunctionEmbedder, is_current, load_or_buil
 from knowledge_base.garbage.models import load_knowledge
 from knowledge_base.garbage.service import GarbageKnowledge, UnknownCategory, corpora
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.settings import Settings
+from settings import KnowledgeBaseSettings
 
 VARIANTS = Path(__file__).parent / "variants.yaml"
 ACCURACY_TARGET = 0.95  # share of variants answered with the right category (one clarifying tap allowed)
@@ -24,7 +24,7 @@ STRICT_TARGET = 0.92  # share answered right straight away, without a clarifying
 
 
 @pytest.fixture
-def kb(fixture_settings: Settings, fake_embedder: FunctionEmbedder) -> GarbageKnowledge:
+def kb(fixture_settings: KnowledgeBaseSettings, fake_embedder: FunctionEmbedder) -> GarbageKnowledge:
     return KnowledgeBase.load(fixture_settings, fake_embedder).garbage
 
 
@@ -72,7 +72,7 @@ def test_not_found(kb: GarbageKnowledge, message: str) -> None:
     assert result.best is None
 
 
-def test_close_candidates_of_different_categories_ask(fixture_settings: Settings, hashed_bigrams) -> None:
+def test_close_candidates_of_different_categories_ask(fixture_settings: KnowledgeBaseSettings, hashed_bigrams) -> None:
     def queries(texts):
         # 「ランプ」 sits exactly between 電球 (不燃ごみ) and 蛍光管 (有害ごみ).
         if list(texts) == ["ランプ"]:
@@ -140,7 +140,9 @@ def test_health_counts(kb: GarbageKnowledge) -> None:
     }
 
 
-def test_index_is_rebuilt_only_when_data_or_model_change(fixture_settings: Settings, fake_embedder) -> None:
+def test_index_is_rebuilt_only_when_data_or_model_change(
+    fixture_settings: KnowledgeBaseSettings, fake_embedder
+) -> None:
     settings = fixture_settings
     knowledge = corpora(load_knowledge(settings.data_dir))
     assert load_or_build(knowledge, settings.data_dir, settings.index_dir, fake_embedder).built
@@ -158,7 +160,7 @@ def test_index_is_rebuilt_only_when_data_or_model_change(fixture_settings: Setti
     assert load_or_build(knowledge, settings.data_dir, settings.index_dir, other_model).built
 
 
-def test_damaged_index_is_rebuilt(fixture_settings: Settings, fake_embedder) -> None:
+def test_damaged_index_is_rebuilt(fixture_settings: KnowledgeBaseSettings, fake_embedder) -> None:
     knowledge = corpora(load_knowledge(fixture_settings.data_dir))
     load_or_build(knowledge, fixture_settings.data_dir, fixture_settings.index_dir, fake_embedder)
     (fixture_settings.index_dir / "garbage.items.faiss").write_bytes(b"garbage")

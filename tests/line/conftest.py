@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from channels.app import create_app
 from channels.line import setup_line
-from channels.line.settings import LineSettings
-from channels.settings import Settings
+from settings import GatewaySettings, LineSettings
 
 # The tests import line_fakes by plain name; this also works under --import-mode=importlib.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,11 +64,11 @@ def line_settings(line_server: TestServer, tmp_path: Path) -> LineSettings:
 
 @pytest.fixture
 def make_client(aiohttp_client: Any, rasa_server: TestServer, line_settings: LineSettings) -> MakeClient:
-    gateway = Settings(rasa_url=str(rasa_server.make_url("")), backend_timeout=5.0)
+    gateway = GatewaySettings(rasa_url=str(rasa_server.make_url("")), backend_timeout=5.0)
 
     async def make(**overrides: Any) -> TestClient:
         app = create_app(gateway)
-        setup_line(app, replace(line_settings, **overrides))
+        setup_line(app, line_settings.model_copy(update=overrides))
         return await aiohttp_client(app)
 
     return make

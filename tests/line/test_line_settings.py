@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from channels.line.handler import profile_to_lang
-from channels.line.settings import LineSettings
 from channels.line.store import LineStore, line_database_url
-from channels.settings import SettingsError
+from settings import LineSettings, SettingsError
 from storage.db import sqlite_url
 
 

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from settings import MachineTranslationSettings
 from translations.mt_argos import import_argos
-from translations.mt_settings import MTSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "var" / "test-cache" / "argos"
@@ -225,7 +225,7 @@ def build_package(recipe: Recipe, cache_dir: Path = CACHE_DIR) -> Path:
     return target
 
 
-def install_packages(argosmodels: list[Path], mt_settings: MTSettings) -> None:
+def install_packages(argosmodels: list[Path], mt_settings: MachineTranslationSettings) -> None:
     """Install with argostranslate's own `install_from_path` into `mt_settings.packages_dir`.
 
     argostranslate fixes its packages dir when first imported (perhaps by an earlier test), so it is pointed at

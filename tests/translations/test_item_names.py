@@ -17,7 +17,7 @@ import yaml
 
 from knowledge_base.core.normalize import normalize
 from knowledge_base.garbage.models import Item, load_knowledge
-from knowledge_base.settings import Settings
+from settings import KnowledgeBaseSettings
 
 LANGS = ("en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
 NAMES_FILE = Path(__file__).resolve().parents[2] / "knowledge_base" / "data" / "garbage" / "i18n" / "item_names.yaml"
@@ -34,7 +34,7 @@ _NON_LATIN = re.compile(r"[\u3041-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0900-\u097f]
 
 @cache
 def _items() -> tuple[Item, ...]:
-    return load_knowledge(Settings.from_env().data_dir).items
+    return load_knowledge(KnowledgeBaseSettings.from_env().data_dir).items
 
 
 class DuplicateKeyError(yaml.YAMLError):

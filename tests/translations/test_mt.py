@@ -8,7 +8,6 @@ a placeholder, or a network download.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import logging
 import socket
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from settings import MachineTranslationSettings, SettingsError
 from translations.mt import (
     CachedTranslator,
     IdentityTranslator,
@@ -29,7 +29,6 @@ from translations.mt import (
 from translations.mt_argos import ArgosTranslator, RuleSentencizer, scan_packages
 from translations.mt_glossary import Glossary, GlossaryError, GlossaryTranslator
 from translations.mt_guard import check
-from translations.mt_settings import MTSettings, MTSettingsError
 
 
 def _load_fixture_module():
@@ -84,13 +83,13 @@ def argos_home(tmp_path_factory, network_attempts) -> Path:
     return tmp_path_factory.mktemp("argos-home")
 
 
-def _settings(argos_home: Path, packages_dir: Path, **changes) -> MTSettings:
-    base = MTSettings.from_env({})
-    return dataclasses.replace(base, packages_dir=packages_dir, argos_home=argos_home, **changes)
+def _settings(argos_home: Path, packages_dir: Path, **changes) -> MachineTranslationSettings:
+    base = MachineTranslationSettings.from_env({})
+    return base.model_copy(update={"packages_dir": packages_dir, "argos_home": argos_home, **changes})
 
 
 @pytest.fixture(scope="module")
-def main_settings(argos_home, tmp_path_factory) -> MTSettings:
+def main_settings(argos_home, tmp_path_factory) -> MachineTranslationSettings:
     """ja→en (trained) and en→ko (trained): direct ja→en, ja→ko through English."""
     settings = _settings(argos_home, tmp_path_factory.mktemp("packages-main"))
     fx.install_packages([fx.build_package(fx.JA_EN), fx.build_package(fx.EN_KO)], settings)
@@ -98,7 +97,7 @@ def main_settings(argos_home, tmp_path_factory) -> MTSettings:
 
 
 @pytest.fixture(scope="module")
-def garbage_settings(argos_home, tmp_path_factory) -> MTSettings:
+def garbage_settings(argos_home, tmp_path_factory) -> MachineTranslationSettings:
     settings = _settings(argos_home, tmp_path_factory.mktemp("packages-garbage"))
     fx.install_packages([fx.build_package(fx.JA_EN_GARBAGE)], settings)
     return settings
@@ -315,7 +314,7 @@ class ExplodingEngine:
 @pytest.mark.parametrize(("source", "target"), [("ja", "ja"), ("en", "EN"), ("zh_CN", "zh-cn"), ("ja-easy", "ja-easy")])
 def test_same_language_is_returned_unchanged_without_an_engine(source, target):
     engine = CountingEngine()
-    router = MTRouter(engine, MTSettings.from_env({}))
+    router = MTRouter(engine, MachineTranslationSettings.from_env({}))
     result = router.translate("有害ごみ は 火曜日", source, target)
     assert (result.ok, result.text, result.engine, result.reason) == (
         True,
@@ -340,13 +339,13 @@ def test_identity_translator_refuses_other_languages():
 )
 def test_router_refusals(env, text, reason):
     engine = CountingEngine()
-    result = MTRouter(engine, MTSettings.from_env(env)).translate(text, "ja", "en")
+    result = MTRouter(engine, MachineTranslationSettings.from_env(env)).translate(text, "ja", "en")
     assert (result.ok, result.reason) == (False, reason)
     assert engine.calls == 0
 
 
 def test_an_engine_bug_becomes_a_result():
-    result = MTRouter(ExplodingEngine(), MTSettings.from_env({})).translate("ごみ", "ja", "en")
+    result = MTRouter(ExplodingEngine(), MachineTranslationSettings.from_env({})).translate("ごみ", "ja", "en")
     assert (result.ok, result.reason) == (False, Reason.ENGINE_ERROR)
 
 
@@ -421,7 +420,7 @@ def test_glossary_file_loading(tmp_path):
 
 
 def test_the_city_glossary_protects_its_terms():
-    path = MTSettings.from_env({}).glossary_path
+    path = MachineTranslationSettings.from_env({}).glossary_path
     if not path.exists():
         pytest.skip("the city glossary (translations/glossary/) is not written yet")
     glossary = Glossary.load(path)
@@ -504,11 +503,11 @@ def test_scan_ignores_non_packages(tmp_path):
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
-    with pytest.raises(MTSettingsError, match=message):
-        MTSettings.from_env(env)
+    with pytest.raises(SettingsError, match=message):
+        MachineTranslationSettings.from_env(env)
 
 
 def test_default_settings_keep_argos_under_var():
-    settings = MTSettings.from_env({})
+    settings = MachineTranslationSettings.from_env({})
     assert settings.packages_dir.parts[-3:] == ("var", "argos", "packages")
     assert (settings.pivot, settings.splitter, settings.enabled) == ("en", "rules", True)

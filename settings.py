@@ -1,0 +1,571 @@
+"""Every setting of the services environment, one pydantic-settings class per section.
+
+Sections: `GatewaySettings` (web chat gateway), `LineSettings` (LINE channel), `StaffSettings` (staff pages),
+`DatabaseSettings` (application database), `KnowledgeBaseSettings` (data and retrieval), `EmbeddingSettings` (sentence
+encoder), `ActionSettings` (action server), `MachineTranslationSettings` (Argos Translate) and `StackSettings` (the
+`make run` supervisor). The README's "Environment variables" table lists every variable; keep the two in step
+(tests/test_settings.py checks the names).
+
+Rules shared by every section:
+- each field reads exactly one environment variable, named by its `validation_alias` and matched case-sensitively;
+  Python code uses the field names (`GatewaySettings(port=9090)` works as well as the variable);
+- a blank value (empty or only spaces) counts as unset and leaves the default; other values are stripped;
+- nothing is read at import time: `GatewaySettings()` (or `GatewaySettings.from_env()`) reads `os.environ` when called,
+  `GatewaySettings.from_env(mapping)` reads only `mapping` (tests);
+- a value that cannot be used raises `SettingsError` (a ValueError) naming the variable; secrets are never echoed;
+- instances are immutable; `settings.model_copy(update={...})` makes a changed copy (unvalidated: trusted values only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from typing_extensions import Self
+
+ROOT = Path(__file__).resolve().parent
+STATIC_DIR = ROOT / "channels" / "static"
+EMBEDDING_MODEL_DIR = ROOT / "var" / "models" / "multilingual-e5-small"
+# Japan has no daylight saving time, so a fixed offset is Asia/Tokyo without needing tzdata.
+JST = timezone(timedelta(hours=9), "Asia/Tokyo")
+SPLITTERS = ("rules", "package")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value of the wrong type or range; the message names the variable."""
+
+
+# --- reading the environment ----------------------------------------------------------------------------------------
+
+# The mapping `from_env(mapping)` reads instead of os.environ, for the duration of one construction.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("settings_environ", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """os.environ (or the mapping given to `from_env`): only the section's own variables, stripped, blanks dropped.
+
+    Filtering on the section's variable names also keeps pydantic-settings from reading a variable named like a
+    field (`port`, `url`), which it would otherwise do because fields may be given by name."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        given = _ENVIRON.get()
+        environ = os.environ if given is None else given
+        names = self.settings_cls.env_names().values()
+        return {name: value.strip() for name in names if (value := environ.get(name)) is not None and value.strip()}
+
+
+class _Section(BaseSettings):
+    """Common behaviour of the sections: see the module docstring."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, validate_by_name=True, validate_by_alias=True, frozen=True, extra="forbid"
+    )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_describe(type(self), exc)) from exc
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Keyword arguments first, then the environment; no .env file and no secrets folder.
+        return init_settings, _Environment(settings_cls)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """The section from `environ` (default: os.environ, read now). Raises SettingsError."""
+        if environ is None:
+            return cls()
+        token = _ENVIRON.set(environ)
+        try:
+            return cls()
+        finally:
+            _ENVIRON.reset(token)
+
+    @classmethod
+    def env_names(cls) -> dict[str, str]:
+        """Field name -> its environment variable."""
+        return {name: str(info.validation_alias) for name, info in cls.model_fields.items()}
+
+
+def _describe(cls: type[_Section], exc: ValidationError) -> str:
+    names = cls.env_names()
+    problems = []
+    for error in exc.errors(include_url=False):
+        key = str(error["loc"][0]) if error["loc"] else ""
+        field = next((f for f, env in names.items() if key in (f, env)), None)
+        if field is None:
+            problems.append(f"{cls.__name__}: {key or 'settings'}: {error['msg']}")
+            continue
+        problem = f"{names[field]} {_phrase(error)}"
+        if cls.model_fields[field].repr:  # secrets are never echoed
+            problem += f", got {error['input']!r}"
+        problems.append(problem)
+    return "; ".join(problems)
+
+
+def _phrase(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be an integer"
+    if kind in ("float_parsing", "float_type"):
+        return "must be a number"
+    if kind == "greater_than":
+        return "must be positive" if ctx["gt"] == 0 else f"must be greater than {ctx['gt']}"
+    if kind == "greater_than_equal":
+        return "must not be negative" if ctx["ge"] == 0 else f"must be >= {ctx['ge']}"
+    return f"is not valid ({error['msg']})"
+
+
+# --- value types ----------------------------------------------------------------------------------------------------
+
+
+def _port(value: int) -> int:
+    if not 0 < value < 65536:
+        raise ValueError("must be 1-65535")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be a date like 2025-11-25") from exc
+
+
+def _japan_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be a date and time like 2026-01-06T10:00") from exc
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=JST) if value.tzinfo is None else value.astimezone(JST)
+    return value
+
+
+def _switch(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    word = value.lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _loading_seconds(value: int) -> int:
+    if not (5 <= value <= 60 and value % 5 == 0):
+        raise ValueError("must be 5-60 and a multiple of 5")
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _splitter(value: str) -> str:
+    if value not in SPLITTERS:
+        raise ValueError(f"must be one of {SPLITTERS}")
+    return value
+
+
+Port = Annotated[int, AfterValidator(_port)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+# --- sections -------------------------------------------------------------------------------------------------------
+
+
+class GatewaySettings(_Section):
+    """The aiohttp gateway (`python -m channels`): where it listens, the backends it calls, its limits."""
+
+    host: str = Field("127.0.0.1", validation_alias="CHIBA_GATEWAY_HOST", description="Address the gateway binds.")
+    port: Port = Field(8080, validation_alias="CHIBA_GATEWAY_PORT", description="Port of the gateway (1-65535).")
+    rasa_url: HttpUrl = Field(
+        "http://127.0.0.1:5005", validation_alias="RASA_URL", description="Base URL of the Rasa server (http/https)."
+    )
+    action_server_url: HttpUrl = Field(
+        "http://127.0.0.1:5055",
+        validation_alias="ACTION_SERVER_URL",
+        description="Base URL of the action server, probed by /healthz (http/https).",
+    )
+    max_text_chars: int = Field(
+        2000,
+        gt=0,
+        validation_alias="CHIBA_MAX_TEXT_CHARS",
+        description="Characters (code points) of one chat message; longer texts get 413.",
+    )
+    max_body_bytes: int = Field(
+        64 * 1024,
+        gt=0,
+        validation_alias="CHIBA_MAX_BODY_BYTES",
+        description="Bytes of one request body. 2,000 emoji written as JSON \\u escapes take ~24 kB, so 64 kB never "
+        "cuts a valid message.",
+    )
+    backend_timeout: float = Field(
+        30.0,
+        gt=0,
+        validation_alias="CHIBA_BACKEND_TIMEOUT",
+        description="Seconds for one chat round trip through Rasa and its actions.",
+    )
+    health_timeout: float = Field(
+        5.0, gt=0, validation_alias="CHIBA_HEALTH_TIMEOUT", description="Seconds for each /healthz probe."
+    )
+    log_level: str = Field("INFO", validation_alias="CHIBA_LOG_LEVEL", description="Logging level of the gateway.")
+    static_dir: Path = Field(
+        STATIC_DIR, validation_alias="CHIBA_STATIC_DIR", description="Folder of the web chat page (index.html)."
+    )
+
+    @property
+    def rasa_base(self) -> str:
+        return self.rasa_url.rstrip("/")
+
+    @property
+    def action_server_base(self) -> str:
+        return self.action_server_url.rstrip("/")
+
+
+class LineSettings(_Section):
+    """The LINE channel (/webhooks/line and the rich-menu tool). Without a channel secret LINE is off."""
+
+    channel_secret: str = Field(
+        "",
+        repr=False,
+        validation_alias="LINE_CHANNEL_SECRET",
+        description="Channel secret (checks X-Line-Signature). Empty: LINE is not configured, /webhooks/line answers "
+        "503 and the rest of the gateway runs.",
+    )
+    access_token: str = Field(
+        "",
+        repr=False,
+        validation_alias="LINE_CHANNEL_ACCESS_TOKEN",
+        description="Long-lived channel access token for the Messaging API.",
+    )
+    api_base_url: HttpUrl = Field(
+        "https://api.line.me", validation_alias="LINE_API_BASE_URL", description="Messaging API host (http/https)."
+    )
+    api_data_base_url: HttpUrl = Field(
+        "https://api-data.line.me",
+        validation_alias="LINE_API_DATA_BASE_URL",
+        description="Host for rich-menu images, separate on the real platform (http/https).",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        validation_alias="CHIBA_LINE_MAX_BODY_BYTES",
+        description="Bytes of one webhook body; a webhook batches events, so LINE has its own cap above the "
+        "gateway's 64 kB.",
+    )
+    db_path: Path = Field(
+        Path("var/line.db"),
+        validation_alias="CHIBA_LINE_DB",
+        description="Older setting: a SQLite file for LINE's event ids and users' languages. At its default the LINE "
+        "store uses the application database (CHIBA_DATABASE_URL).",
+    )
+    api_timeout: float = Field(
+        10.0, gt=0, validation_alias="CHIBA_LINE_API_TIMEOUT", description="Seconds for one LINE API call."
+    )
+    max_retries: int = Field(
+        4,
+        ge=0,
+        validation_alias="CHIBA_LINE_MAX_RETRIES",
+        description="Retries after HTTP 429 / 5xx / connection errors; each waits Retry-After or "
+        "CHIBA_LINE_RETRY_BASE_DELAY * 2**attempt.",
+    )
+    retry_base_delay: float = Field(
+        1.0, ge=0, validation_alias="CHIBA_LINE_RETRY_BASE_DELAY", description="Seconds of the first retry's wait."
+    )
+    retry_max_delay: float = Field(
+        30.0, ge=0, validation_alias="CHIBA_LINE_RETRY_MAX_DELAY", description="Longest wait between retries, seconds."
+    )
+    loading_after: float = Field(
+        1.0,
+        ge=0,
+        validation_alias="CHIBA_LINE_LOADING_AFTER",
+        description="Show LINE's loading animation when the answer is not ready after this many seconds.",
+    )
+    loading_seconds: Annotated[int, AfterValidator(_loading_seconds)] = Field(
+        20,
+        validation_alias="CHIBA_LINE_LOADING_SECONDS",
+        description="How long LINE shows the animation (5-60, a multiple of 5); it disappears early when the reply "
+        "arrives.",
+    )
+    event_ttl_seconds: int = Field(
+        24 * 3600,
+        gt=0,
+        validation_alias="CHIBA_LINE_EVENT_TTL",
+        description="Seconds webhook event ids are remembered; LINE redelivers within hours, a day leaves a margin.",
+    )
+    shutdown_grace: float = Field(
+        10.0,
+        ge=0,
+        validation_alias="CHIBA_LINE_SHUTDOWN_GRACE",
+        description="On shutdown, seconds events in progress get to finish before they are cancelled.",
+    )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.channel_secret)
+
+    @property
+    def api_base(self) -> str:
+        return self.api_base_url.rstrip("/")
+
+    @property
+    def api_data_base(self) -> str:
+        return self.api_data_base_url.rstrip("/")
+
+
+class StaffSettings(_Section):
+    """The staff pages (/staff): reference requests for city staff."""
+
+    token: SecretStr | None = Field(
+        None,
+        repr=False,
+        validation_alias="CHIBA_STAFF_TOKEN",
+        description="Shared secret staff type to open /staff (at least 12 characters). Unset: staff pages are off "
+        "(503). Give it through the environment, never in a file of the repository.",
+    )
+    page_size: int = Field(
+        100, validation_alias="CHIBA_STAFF_PAGE_SIZE", description="Reference requests listed on one page."
+    )
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{ROOT / 'var' / 'app.db'}"
+
+
+class DatabaseSettings(_Section):
+    """The one application database (reference requests, LINE state, unanswered questions)."""
+
+    url: str = Field(
+        default_factory=_default_database_url,
+        validation_alias="CHIBA_DATABASE_URL",
+        description="SQLAlchemy URL: SQLite (the default, a file under var/, nothing to start) or PostgreSQL as "
+        "postgresql+psycopg://user:password@host:5432/name (postgresql:// is read as psycopg 3 too).",
+    )
+    sender_salt: SecretStr = Field(
+        SecretStr("chiba-city-assistant-development-salt"),
+        repr=False,
+        validation_alias="CHIBA_DATABASE_SENDER_SALT",
+        description="Secret mixed into the hash that stands for a resident's sender id (the raw id is never stored). "
+        "Set a long random value in production and never change it afterwards: requests stored under the old value "
+        "could no longer be found by 'forget me'.",
+    )
+
+
+class KnowledgeBaseSettings(_Section):
+    """The knowledge base: data files, FAISS indexes and the retrieval thresholds."""
+
+    data_dir: Path = Field(
+        ROOT / "knowledge_base" / "data",
+        validation_alias="CHIBA_DATA_DIR",
+        description="The data files (garbage/, collection_days/, library/, ...).",
+    )
+    index_dir: Path = Field(
+        ROOT / "var" / "index", validation_alias="CHIBA_INDEX_DIR", description="FAISS indexes and meta.json."
+    )
+    item_threshold: float = Field(
+        0.895,
+        validation_alias="CHIBA_ITEM_THRESHOLD",
+        description="Below this cosine an item lookup is 'not_found'.",
+    )
+    item_margin: float = Field(
+        0.01,
+        validation_alias="CHIBA_ITEM_MARGIN",
+        description="Candidates within this of the best make an item lookup 'ambiguous'.",
+    )
+    faq_threshold: float = Field(
+        0.91,
+        validation_alias="CHIBA_FAQ_THRESHOLD",
+        description="Below this cosine search_faq returns nothing (text with kana/kanji).",
+    )
+    faq_threshold_other: float = Field(
+        0.84,
+        validation_alias="CHIBA_FAQ_THRESHOLD_OTHER",
+        description="The same for text without kana/kanji (en, ko, vi...): cross-lingual cosines run lower.",
+    )
+    faq_confident: float = Field(
+        0.5,
+        validation_alias="CHIBA_FAQ_CONFIDENT",
+        description="Question-and-answer domains (library, foreign residents) answer when the classifier gives the "
+        "best entry at least this probability (5-fold CV on the training questions: 2.7% wrong at 0.5).",
+    )
+    faq_unsure: float = Field(
+        0.15,
+        validation_alias="CHIBA_FAQ_UNSURE",
+        description="From this probability up to CHIBA_FAQ_CONFIDENT, the entry is offered as a candidate button.",
+    )
+
+
+class EmbeddingSettings(_Section):
+    """The multilingual-e5-small sentence encoder of the knowledge base."""
+
+    model: str = Field(
+        str(EMBEDDING_MODEL_DIR),
+        validation_alias="CHIBA_EMBEDDING_MODEL",
+        description="A local sentence-transformers folder (built by `make model`) or a hub id such as "
+        "intfloat/multilingual-e5-small.",
+    )
+    torch_threads: int = Field(
+        1,
+        ge=1,
+        validation_alias="CHIBA_TORCH_THREADS",
+        description="torch intra-op threads (1: much faster for single queries on 2 shared cores).",
+    )
+
+
+class ActionSettings(_Section):
+    """The action server (rasa_sdk): the clock and the size of answers."""
+
+    today_override: Annotated[date | None, BeforeValidator(_iso_date)] = Field(
+        None,
+        validation_alias="CHIBA_TODAY",
+        description="YYYY-MM-DD: fixes 'today' (tests, demos). Unset: today in Asia/Tokyo.",
+    )
+    next_dates: int = Field(
+        3, validation_alias="CHIBA_NEXT_DATES", description="How many upcoming collection dates an answer lists."
+    )
+    max_buttons: int = Field(
+        4, validation_alias="CHIBA_MAX_BUTTONS", description="Most choices offered in one clarifying question."
+    )
+    now_override: Annotated[datetime | None, BeforeValidator(_japan_time)] = Field(
+        None,
+        validation_alias="CHIBA_NOW",
+        description="YYYY-MM-DDTHH:MM (Japan time unless an offset is given): fixes 'now' for 'is it open now?' "
+        "(tests, demos); also fixes today unless CHIBA_TODAY is set.",
+    )
+
+    def today(self) -> date:
+        return self.today_override or self.now().date()
+
+    def now(self) -> datetime:
+        """The current moment in Japan time."""
+        return self.now_override or datetime.now(JST)
+
+
+class MachineTranslationSettings(_Section):
+    """Machine translation with Argos Translate, only for text nothing curated covers."""
+
+    enabled: Annotated[bool, BeforeValidator(_switch)] = Field(
+        True,
+        validation_alias="MT_ENABLED",
+        description="true/false (also 1/0, yes/no, on/off). false: every request answers 'disabled' (curated text "
+        "still applies).",
+    )
+    packages_dir: Path = Field(
+        ROOT / "var" / "argos" / "packages",
+        validation_alias="ARGOS_PACKAGES_DIR",
+        description="Installed Argos packages (also what argospm installs into).",
+    )
+    argos_home: Path = Field(
+        ROOT / "var" / "argos",
+        validation_alias="MT_ARGOS_HOME",
+        description="Argos's data/config/cache folders (XDG_*), kept out of $HOME.",
+    )
+    glossary_path: Path = Field(
+        ROOT / "translations" / "glossary",
+        validation_alias="MT_GLOSSARY_PATH",
+        description="City glossary (a folder of YAML files, or one file) protected from the engine.",
+    )
+    pivot: Annotated[str, BeforeValidator(_lower)] = Field(
+        "en",
+        validation_alias="MT_PIVOT_LANG",
+        description="Language used between two packages when no direct package exists.",
+    )
+    cache_size: int = Field(
+        1024,
+        ge=0,
+        validation_alias="MT_CACHE_SIZE",
+        description="Successful translations kept in memory (LRU); 0 disables the cache.",
+    )
+    max_chars: int = Field(
+        2000,
+        ge=1,
+        validation_alias="MT_MAX_CHARS",
+        description="Longer input is refused ('too_long') to bound latency.",
+    )
+    beam_size: int = Field(
+        4, ge=1, validation_alias="MT_BEAM_SIZE", description="CTranslate2 beam (1 is faster and a little worse)."
+    )
+    threads: int = Field(
+        1,
+        ge=0,
+        validation_alias="MT_THREADS",
+        description="CTranslate2 intra-op threads (1 is fastest on a busy 2-core box; 0: CTranslate2 decides).",
+    )
+    splitter: Annotated[str, BeforeValidator(_lower), AfterValidator(_splitter)] = Field(
+        "rules",
+        validation_alias="MT_SENTENCE_SPLITTER",
+        description="'rules' (built in, never downloads) or 'package' (the package's own sentence splitter).",
+    )
+
+
+class StackSettings(_Section):
+    """The supervisor of `make run` (`python -m scripts.run_stack`): ports and files of the three services."""
+
+    host: str = Field(
+        "127.0.0.1", validation_alias="CHIBA_GATEWAY_HOST", description="Address of the gateway it waits for."
+    )
+    rasa_port: Port = Field(5005, validation_alias="CHIBA_RASA_PORT", description="Port of the Rasa server.")
+    actions_port: Port = Field(5055, validation_alias="CHIBA_ACTIONS_PORT", description="Port of the action server.")
+    gateway_port: Port = Field(8080, validation_alias="CHIBA_GATEWAY_PORT", description="Port of the gateway.")
+    rasa_model: Path = Field(
+        ROOT / "var" / "rasa" / "models" / "chiba.tar.gz",
+        validation_alias="CHIBA_RASA_MODEL",
+        description="The trained Rasa model (`make train`).",
+    )
+    tracker_db: Path = Field(
+        ROOT / "var" / "tracker.db",
+        validation_alias="CHIBA_TRACKER_DB",
+        description="Rasa's SQLite tracker store (passed on to Rasa's endpoints.yml).",
+    )
+    ready_timeout: float = Field(
+        300.0,
+        gt=0,
+        validation_alias="CHIBA_READY_TIMEOUT",
+        description="Seconds to wait for /healthz to answer 200 before giving up.",
+    )
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+
+SECTIONS: tuple[type[_Section], ...] = (
+    GatewaySettings,
+    LineSettings,
+    StaffSettings,
+    DatabaseSettings,
+    KnowledgeBaseSettings,
+    EmbeddingSettings,
+    ActionSettings,
+    MachineTranslationSettings,
+    StackSettings,
+)
