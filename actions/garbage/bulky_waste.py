@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -31,8 +32,10 @@ class ActionBulkyWaste(Action):
         except KnowledgeBaseUnavailable:
             send_kb_unavailable(dispatcher, lang)
             return []
-        hit = kb.search_faq(text, topic=TOPIC) if text and not text.startswith("/") else None
-        hit = hit or kb.search_faq(PROCEDURE_QUERY, topic=TOPIC)
+        # Embedding and search are CPU-bound: off the action server's event loop.
+        asked = text if text and not text.startswith("/") else None
+        hit = await asyncio.to_thread(kb.search_faq, asked, topic=TOPIC) if asked else None
+        hit = hit or await asyncio.to_thread(kb.search_faq, PROCEDURE_QUERY, topic=TOPIC)
         if hit is None:
             dispatcher.utter_message(text=render("bulky_not_found", lang, phone=CONSULT_PHONE))
             send_sources(dispatcher, [CONSULT_SOURCE])
@@ -42,7 +45,7 @@ class ActionBulkyWaste(Action):
         sources = [entry.source]
         if not entry.phone:
             # A narrower entry (fees, items) may lack the reception number; the procedure entry has it.
-            procedure = kb.search_faq(PROCEDURE_QUERY, topic=TOPIC)
+            procedure = await asyncio.to_thread(kb.search_faq, PROCEDURE_QUERY, topic=TOPIC)
             if procedure and procedure[0].phone and procedure[0].phone not in reply:
                 reply += "\n" + render("bulky_phone", lang, phone=procedure[0].phone)
                 sources.append(procedure[0].source)

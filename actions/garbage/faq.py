@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,7 +28,7 @@ class ActionGarbageFaq(Action):
         except KnowledgeBaseUnavailable:
             send_kb_unavailable(dispatcher, lang)
             return []
-        hit = kb.search_faq(text) if text else None
+        hit = await asyncio.to_thread(kb.search_faq, text) if text else None  # CPU-bound: off the event loop
         if hit is None:
             await send_fallback(dispatcher, tracker, lang, domain="garbage")
             return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
@@ -108,7 +109,7 @@ class ActionGarbageItem(Action):
             send_kb_unavailable(dispatcher, lang)
             return []
         settings = ActionSettings.from_env()
-        lookup = kb.lookup_item(query)
+        lookup = await asyncio.to_thread(kb.lookup_item, query)  # CPU-bound: off the event loop
         if lookup.status == "found" and lookup.best is not None:
             text, card, sources, events = _found(kb, lookup.best, query, tracker, settings, lang)
             dispatcher.utter_message(text=text)
