@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.contacts import CALL_CENTRE_OFFICE, CALL_CENTRE_PHONE
 from actions.common.domains import action_domains
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.errors import KnowledgeBaseUnavailable
+from actions.common.kb import kb_async
 from actions.common.offices import office_phone
 from actions.common.replies import lang_of, latest_text
 from actions.common.store import record_unanswered

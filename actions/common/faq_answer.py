@@ -17,11 +17,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.domains import contact_office
+from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.fallback import send_fallback
 from actions.common.faq_reply import faq_text
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.kb import kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
-from actions.common.replies import intent_button, lang_of, latest_entity, latest_text, send_kb_unavailable, send_sources
+from actions.common.replies import intent_button, lang_of, latest_entity, latest_text, send_sources
 from knowledge_base.core.faq import RESIDENT_WARD_OFFICE
 from settings import ActionSettings
 from translations.messages import render
@@ -98,8 +99,8 @@ class DomainAnswerAction(Action, ABC):
         settings = ActionSettings.from_env()
         try:
             kb = await kb_async()
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         search = kb.domain(self.domain_name).faq
         ward = tracker.get_slot("town_ward")  # the resident's ward, once they gave their town

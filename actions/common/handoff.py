@@ -16,9 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.contacts import CALL_CENTRE_OFFICE, CALL_CENTRE_PHONE
 from actions.common.domains import contact_office
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
+from actions.common.kb import kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
-from actions.common.replies import lang_of, latest_entity, latest_text, send_kb_unavailable, send_sources
+from actions.common.replies import lang_of, latest_entity, latest_text, send_sources
 from settings import ActionSettings
 from translations.messages import render
 
@@ -31,8 +32,8 @@ class ActionHandoff(Action):
         lang = lang_of(tracker)
         try:
             kb = await kb_async()
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         places = kb.places
         named = await asyncio.to_thread(_named_office, kb, latest_text(tracker))
@@ -72,8 +73,8 @@ class ActionOfficeHours(Action):
         lang = lang_of(tracker)
         try:
             kb = await kb_async()
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         office = latest_entity(tracker, "office") or await asyncio.to_thread(_named_office, kb, latest_text(tracker))
         office = office or tracker.get_slot("last_office")

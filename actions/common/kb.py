@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from knowledge_base.service import KnowledgeBase
 
+from actions.common.errors import KnowledgeBaseUnavailable
+
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _kb: KnowledgeBase | None = None
-
-
-class KnowledgeBaseUnavailable(RuntimeError):
-    """The knowledge base could not be loaded (missing model, index or data); the cause is chained."""
 
 
 def get_kb() -> KnowledgeBase:

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.errors import KnowledgeBaseUnavailable
+from actions.common.kb import kb_async
 
 
 class ActionKbHealth(Action):

@@ -12,7 +12,6 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.contacts import CALL_CENTRE_PHONE
 from knowledge_base.garbage.collection import parse_pattern
 from translations.messages import render, reply_language
 
@@ -112,6 +111,3 @@ def intent_button(title: str, intent: str, **entities: Any) -> Button:
     """A button whose payload triggers `intent` with entities, e.g. /ask_garbage_item{"item": "電池"}."""
     return {"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"}
 
-
-def send_kb_unavailable(dispatcher: CollectingDispatcher, lang: str) -> None:
-    dispatcher.utter_message(text=render("kb_unavailable", lang, phone=CALL_CENTRE_PHONE))

@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from storage.repositories import Repositories
 
+from actions.common.errors import StoreUnavailable
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _lock = threading.Lock()
 _repositories: Repositories | None = None
-
-
-class StoreUnavailable(RuntimeError):
-    """The application database cannot be opened or written; the cause is chained (and never holds personal data)."""
 
 
 def repositories() -> Repositories:

@@ -9,9 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.faq_reply import faq_text
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
-from actions.common.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+from actions.common.kb import kb_async
+from actions.common.replies import lang_of, latest_text, send_sources
 from actions.garbage.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from translations.messages import render
 
@@ -29,8 +30,8 @@ class ActionBulkyWaste(Action):
         text = latest_text(tracker)
         try:
             kb = (await kb_async()).garbage
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         # Embedding and search are CPU-bound: off the action server's event loop.
         asked = text if text and not text.startswith("/") else None

@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
+from actions.common.kb import kb_async
 from actions.common.replies import (
     describe_schedule,
     display,
@@ -19,7 +20,6 @@ from actions.common.replies import (
     lang_of,
     latest_entity,
     latest_text,
-    send_kb_unavailable,
     send_sources,
 )
 from actions.garbage.categories import categories_from_value, detect_categories
@@ -113,8 +113,8 @@ class ActionCollectionDays(Action):
         lang = lang_of(tracker)
         try:
             kb = (await kb_async()).garbage
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         choice = choose_town(kb, tracker)
         category_ids = requested_categories(tracker, choice)

@@ -9,10 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.fallback import send_fallback
 from actions.common.faq_reply import faq_text
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
-from actions.common.replies import lang_of, latest_text, send_kb_unavailable, send_sources
+from actions.common.kb import kb_async
+from actions.common.replies import lang_of, latest_text, send_sources
 from actions.garbage.contacts import CONSULT_PHONE
 
 
@@ -25,8 +26,8 @@ class ActionGarbageFaq(Action):
         text = latest_text(tracker)
         try:
             kb = (await kb_async()).garbage
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         hit = await asyncio.to_thread(kb.search_faq, text) if text else None  # CPU-bound: off the event loop
         if hit is None:

@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
+from actions.common.kb import kb_async
 from actions.common.replies import (
     capitalized,
     format_date,
@@ -18,7 +19,6 @@ from actions.common.replies import (
     lang_of,
     latest_entity,
     latest_text,
-    send_kb_unavailable,
     send_sources,
     unique,
 )
@@ -105,8 +105,8 @@ class ActionGarbageItem(Action):
             return []
         try:
             kb = (await kb_async()).garbage
-        except KnowledgeBaseUnavailable:
-            send_kb_unavailable(dispatcher, lang)
+        except KnowledgeBaseUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang)
             return []
         settings = ActionSettings.from_env()
         lookup = await asyncio.to_thread(kb.lookup_item, query)  # CPU-bound: off the event loop

@@ -15,10 +15,11 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common.kb import KnowledgeBaseUnavailable, kb_async
+from actions.common.errors import KnowledgeBaseUnavailable, StoreUnavailable, send_unavailable
+from actions.common.kb import kb_async
 from actions.common.offices import office_phone
 from actions.common.replies import format_date, lang_of, latest_text
-from actions.common.store import StoreUnavailable, call
+from actions.common.store import call
 from actions.library import CONTACT_OFFICE
 from translations.messages import render
 
@@ -232,8 +233,8 @@ class ActionSubmitReference(Action):
                     sender_id=tracker.sender_id,
                 ),
             )
-        except StoreUnavailable:
-            dispatcher.utter_message(text=render("ref_store_unavailable", lang, phone=phone))
+        except StoreUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang, phone)
             return events
         dispatcher.utter_message(text=render("ref_submitted", lang, number=request.number))
         return events
@@ -262,11 +263,8 @@ class ActionReferenceStatus(Action):
             return []
         try:
             request = await asyncio.to_thread(call, lambda repos: repos.reference_requests.get(number))
-        except StoreUnavailable:
-            places = await _places()
-            dispatcher.utter_message(
-                text=render("ref_store_unavailable", lang, phone=office_phone(places, CONTACT_OFFICE) or "")
-            )
+        except StoreUnavailable as reason:
+            send_unavailable(dispatcher, reason, lang, office_phone(await _places(), CONTACT_OFFICE))
             return []
         if request is None:
             dispatcher.utter_message(text=render("ref_status_not_found", lang, number=number))

@@ -202,3 +202,27 @@ async def test_cancel_clears_the_form(run: Any, tracker_for: Any) -> None:
 async def test_status_of_an_unknown_number(run: Any, tracker_for: Any, repos: Any) -> None:
     reply = await run(ActionReferenceStatus(), tracker_for("R-004242 はどうなってる？"))
     assert "R-004242" in reply.text and "見つかりません" in reply.text
+
+
+@pytest.fixture
+def database_down(tmp_path: Path) -> Any:
+    """Repositories on a SQLite file that cannot be opened: every storage call fails as a real outage would."""
+    url = sqlite_url(tmp_path / "no-such-folder" / "app.db")
+    previous = set_repositories(Repositories.for_engine(create_engine_from_url(url), sender_salt="test"))
+    yield
+    set_repositories(previous)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en", "vi"])
+async def test_a_database_outage_gets_a_polite_reply_with_the_librarys_phone(
+    kb: Any, run: Any, tracker_for: Any, database_down: None, lang: str
+) -> None:
+    slots = {"ref_question": "千葉氏の城について", "ref_library": "chuo_library", "ref_contact": "taro@example.jp",
+             "ref_consent": True, "ref_confirm": True}  # fmt: skip
+    reply = await run(ActionSubmitReference(), tracker_for("はい", intent="affirm", slots=slots, lang=lang))
+    assert "043-287-3980" in reply.text  # the Central Library, from the places data
+    assert "R-" not in reply.text  # no number is promised for a request that was not kept
+    assert "taro@example.jp" not in reply.text
+
+    status = await run(ActionReferenceStatus(), tracker_for("R-000001の状況は？", lang=lang))
+    assert "043-287-3980" in status.text
