@@ -66,6 +66,7 @@ train: $(RASA_MODEL)
 # Application data (reference requests, LINE state, unanswered questions): SQLite under var/ unless CHIBA_DATABASE_URL.
 migrate: $(SVC)/.installed
 	$(SVC)/bin/python -m storage.migrate
+	$(SVC)/bin/python -m storage.smartphone_import --example-if-empty
 
 run: envs index train migrate
 	$(SVC)/bin/python -m scripts.run_stack

@@ -2,9 +2,9 @@
 
 Sections: `GatewaySettings` (web chat gateway), `LineSettings` (LINE channel), `StaffSettings` (staff pages),
 `DatabaseSettings` (application database), `KnowledgeBaseSettings` (data and retrieval), `EmbeddingSettings` (sentence
-encoder), `ActionSettings` (action server), `MachineTranslationSettings` (Argos Translate) and `StackSettings` (the
-`make run` supervisor). The README's "Environment variables" table lists every variable; keep the two in step
-(tests/test_settings.py checks the names).
+encoder), `ActionSettings` (action server), `MachineTranslationSettings` (Argos Translate), `WorkerSettings` (the
+notification worker) and `StackSettings` (the `make run` supervisor). The README's "Environment variables" table lists
+every variable; keep the two in step (tests/test_settings.py checks the names).
 
 Rules shared by every section:
 - each field reads exactly one environment variable, named by its `validation_alias` and matched case-sensitively;
@@ -527,6 +527,34 @@ class MachineTranslationSettings(_Section):
     )
 
 
+class WorkerSettings(_Section):
+    """The notification worker (`python -m channels.worker`): class reminders and waiting-list promotions."""
+
+    interval: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="CHIBA_WORKER_INTERVAL",
+        description="Seconds between two rounds (queue the day-before reminders, then send what is due).",
+    )
+    stale_after: float = Field(
+        300.0,
+        gt=0,
+        validation_alias="CHIBA_WORKER_STALE_AFTER",
+        description="Seconds after which a notification claimed by a worker that never finished (it crashed) may be "
+        "claimed again by another.",
+    )
+    enabled: Annotated[bool, BeforeValidator(_switch)] = Field(
+        True,
+        validation_alias="CHIBA_WORKER_ENABLED",
+        description="true/false (also 1/0, yes/no, on/off). false: `make run` does not start the worker (run it "
+        "elsewhere, or not at all).",
+    )
+
+    @property
+    def stale_timedelta(self) -> timedelta:
+        return timedelta(seconds=self.stale_after)
+
+
 class StackSettings(_Section):
     """The supervisor of `make run` (`python -m scripts.run_stack`): ports and files of the three services."""
 
@@ -567,5 +595,6 @@ SECTIONS: tuple[type[_Section], ...] = (
     EmbeddingSettings,
     ActionSettings,
     MachineTranslationSettings,
+    WorkerSettings,
     StackSettings,
 )

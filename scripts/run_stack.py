@@ -1,6 +1,9 @@
-"""Start Rasa, the action server and the gateway together, and keep them together.
+"""Start Rasa, the action server, the gateway and the notification worker together, and keep them together.
 
-One Ctrl-C stops all three; if one dies, the others are stopped and the log says which one and how it ended.
+First, once: the application database is migrated and the example smartphone-class catalogue is loaded if the
+catalogue is empty (`storage.smartphone_import --example-if-empty`), its output in this log; a failure there is
+reported and the services start anyway. The worker is left out with CHIBA_WORKER_ENABLED=false.
+One Ctrl-C stops all of them; if one dies, the others are stopped and the log says which one and how it ended.
 Ports come from the environment (CHIBA_RASA_PORT, CHIBA_ACTIONS_PORT, CHIBA_GATEWAY_PORT), so tests can run a
 second stack beside a running one.
 """
@@ -18,10 +21,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import SettingsError, StackSettings
+from settings import SettingsError, StackSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 10.0
+PREPARE_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,20 @@ def child_env(s: StackSettings) -> dict[str, str]:
     return env
 
 
-def services(s: StackSettings) -> list[Service]:
+SERVICES_PYTHON = ROOT / ".venvs/services/bin/python"
+
+
+def prepare_steps() -> list[Service]:
+    """What runs once, in order, before the services start."""
+    python = str(SERVICES_PYTHON)
+    # The import migrates the database first; it loads the example classes only into an empty catalogue.
+    return [Service("catalogue", [python, "-m", "storage.smartphone_import", "--example-if-empty"], ROOT, {})]
+
+
+def services(s: StackSettings, *, worker: bool = True) -> list[Service]:
     bot_bin = ROOT / ".venvs/bot/bin"
-    svc_python = str(ROOT / ".venvs/services/bin/python")
-    return [
+    svc_python = str(SERVICES_PYTHON)
+    children = [
         Service(
             "rasa",
             [str(bot_bin / "rasa"), "run", "--model", str(s.rasa_model), "--endpoints", "endpoints.yml",
@@ -64,6 +78,9 @@ def services(s: StackSettings) -> list[Service]:
         Service("actions", [svc_python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(s.actions_port)], ROOT, {}),
         Service("gateway", [svc_python, "-m", "channels"], ROOT, {}),
     ]
+    if worker:
+        children.append(Service("worker", [svc_python, "-m", "channels.worker"], ROOT, {}))
+    return children
 
 
 def log(msg: str) -> None:
@@ -84,6 +101,27 @@ def healthz(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
     except OSError as exc:
         return 0, str(exc)
+
+
+async def prepare(env: dict[str, str]) -> None:
+    """Run the prepare steps one after the other, their output in the log; a failed step is reported, not fatal."""
+    for step in prepare_steps():
+        proc = await asyncio.create_subprocess_exec(
+            *step.argv, cwd=step.cwd, env={**env, **step.env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        try:
+            await asyncio.wait_for(pipe_output(step.name, proc.stdout), PREPARE_TIMEOUT_SECONDS)
+            code = await asyncio.wait_for(proc.wait(), PREPARE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            log(f"{step.name} did not finish in {PREPARE_TIMEOUT_SECONDS:.0f} s; starting the services anyway")
+            continue
+        if code != 0:
+            log(f"{step.name} failed ({describe_exit(code)}); starting the services anyway")
 
 
 async def wait_ready(s: StackSettings, started: float) -> None:
@@ -125,6 +163,7 @@ def describe_exit(code: int) -> str:
 async def main() -> int:
     try:
         s = StackSettings.from_env()
+        worker = WorkerSettings.from_env()
     except SettingsError as exc:
         log(f"bad setting: {exc}")
         return 2
@@ -134,9 +173,12 @@ async def main() -> int:
     s.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     env = child_env(s)
     started = time.monotonic()
+    await prepare(env)
+    if not worker.enabled:
+        log("notification worker off (CHIBA_WORKER_ENABLED=false)")
     procs: dict[str, asyncio.subprocess.Process] = {}
     pipes = []
-    for svc in services(s):
+    for svc in services(s, worker=worker.enabled):
         proc = await asyncio.create_subprocess_exec(
             *svc.argv, cwd=svc.cwd, env={**env, **svc.env},
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from storage.models import ReferenceRequest, UnansweredQuestion
 from storage.repositories import QuestionCount
+from storage.smartphone import BookingView, ClassView
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -29,6 +30,18 @@ REFERENCE_REQUEST_COLUMNS = (
 )
 UNANSWERED_COLUMNS = ("id", "created_at", "lang", "intent", "domain", "text")
 UNANSWERED_COUNT_COLUMNS = ("count", "lang", "text")
+SMARTPHONE_BOOKING_COLUMNS = (
+    "class_id",
+    "date",
+    "venue",
+    "number",
+    "status",
+    "seats",
+    "name",
+    "phone",
+    "position",
+    "created_at",
+)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,3 +96,30 @@ def unanswered_csv(questions: Iterable[UnansweredQuestion]) -> bytes:
 def unanswered_counts_csv(counts: Iterable[QuestionCount]) -> bytes:
     """Columns UNANSWERED_COUNT_COLUMNS, in the order given (Unanswered.counts: most frequent first)."""
     return _csv(UNANSWERED_COUNT_COLUMNS, ((c.count, c.lang, _text(c.text)) for c in counts))
+
+
+def smartphone_bookings_csv(
+    classes: Iterable[ClassView], bookings_by_class: Mapping[str, Sequence[BookingView]]
+) -> bytes:
+    """Columns SMARTPHONE_BOOKING_COLUMNS: for each class in the order given, its bookings in the order given
+    (SmartphoneClasses.bookings: booked, then the waiting list, then cancelled); a class without bookings has no
+    rows. `date` is the class's start (Japan time), `venue` the office id, `position` the waiting-list place."""
+    return _csv(
+        SMARTPHONE_BOOKING_COLUMNS,
+        (
+            (
+                cls.id,
+                _time(cls.starts_at)[:16],
+                cls.venue,
+                b.number,
+                b.status,
+                b.seats,
+                _text(b.name),
+                _text(b.phone),
+                b.position or "",
+                _time(b.created_at),
+            )
+            for cls in classes
+            for b in bookings_by_class.get(cls.id, ())
+        ),
+    )

@@ -6,7 +6,19 @@ import enum
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Dialect, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Constraint and index names are fixed, so later migrations can refer to them on both backends.
@@ -110,3 +122,108 @@ class UnansweredQuestion(Base):
     intent: Mapped[str] = mapped_column(String(64))
     domain: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BookingStatus(str, enum.Enum):
+    BOOKED = "booked"  # holds `seats` of the class's `taken`
+    WAITING = "waiting"  # on the waiting list, promoted in order of id when seats free up
+    CANCELLED = "cancelled"
+
+
+class NotificationKind(str, enum.Enum):
+    CLASS_REMINDER = "class_reminder"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+
+
+def _in(column: str, values: type[enum.Enum]) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{value.value}'" for value in values))
+
+
+BOOKING_STATUS_CHECK = _in("status", BookingStatus)
+NOTIFICATION_KIND_CHECK = _in("kind", NotificationKind)
+MAX_SEATS = 4
+
+
+class SmartphoneClass(Base):
+    """A smartphone class of the catalogue (storage.smartphone_import); `taken` = seats of its booked bookings."""
+
+    __tablename__ = "smartphone_classes"
+    __table_args__ = (
+        CheckConstraint("capacity > 0", name="capacity"),
+        # The seat count the database enforces: a booking that would overfill the class fails its UPDATE.
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="taken"),
+        CheckConstraint("ends_at > starts_at", name="times"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. ex-2027-01-12-chuo-line
+    topic: Mapped[str] = mapped_column(String(32))  # storage.smartphone.TOPICS
+    level: Mapped[str] = mapped_column(String(16))  # storage.smartphone.LEVELS
+    venue: Mapped[str] = mapped_column(String(64))  # office id from knowledge_base/data/places/offices.yaml
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    phone: Mapped[str] = mapped_column(String(32))  # where residents call about the class
+    example: Mapped[bool] = mapped_column(Boolean)  # an invented example schedule, not a real class
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class SmartphoneBooking(Base):
+    """A resident's booking or place on a waiting list (personal data: stored because the resident asked)."""
+
+    __tablename__ = "smartphone_bookings"
+    __table_args__ = (
+        CheckConstraint(f"seats >= 1 AND seats <= {MAX_SEATS}", name="seats"),
+        CheckConstraint(BOOKING_STATUS_CHECK, name="status"),
+        # The waiting list of a class in order (promotion is first come, first served).
+        Index("ix_smartphone_bookings_class_status", "class_id", "status", "id"),
+        # AUTOINCREMENT: SQLite would otherwise reuse the id (and so the number) of a deleted ("forgotten") booking.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # "S-000123", set from the id in the transaction that inserts the row (so NULL only inside that transaction).
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    class_id: Mapped[str] = mapped_column(String(64), ForeignKey("smartphone_classes.id"))
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    seats: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # line | web | ...
+    # privacy.sender_key(sender id): finds the resident's bookings again ("forget me") without storing who sent them.
+    sender_key: Mapped[str] = mapped_column(String(64), index=True)
+    line_to: Mapped[str | None] = mapped_column(String(64))  # LINE push recipient, only for LINE bookings
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """Outbox of messages to residents (class reminders, waiting-list promotions), claimed and sent by the worker."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(NOTIFICATION_KIND_CHECK, name="kind"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # One notification per purpose, e.g. "class_reminder:S-000123": queuing it twice inserts nothing.
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    booking_number: Mapped[str] = mapped_column(String(16), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # line = pushed by the worker; web = shown at the next visit
+    recipient: Mapped[str | None] = mapped_column(String(64))  # LINE user id for line, else None
+    sender_key: Mapped[str] = mapped_column(String(64), index=True)
+    lang: Mapped[str] = mapped_column(String(16))
+    message_key: Mapped[str] = mapped_column(String(64))
+    params: Mapped[str] = mapped_column(Text)  # JSON object of strings
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,5 +1,6 @@
 """The only code that reads and writes the application tables. Synchronous; every method is its own transaction.
 
+Smartphone classes (bookings, waiting lists, notifications) live in storage.smartphone (`repos.smartphone`).
 Async code (gateway, action server) uses `AsyncRepositories`, which runs the same methods in a worker thread
 (asyncio.to_thread) so the event loop never waits on the database. Nothing here logs: question and contact text,
 sender ids and LINE user ids are personal data.
@@ -23,6 +24,7 @@ from settings import DatabaseSettings
 from storage.db import session_factory
 from storage.models import LineEvent, LineUser, ReferenceRequest, RequestStatus, UnansweredQuestion
 from storage.privacy import mask, sender_key
+from storage.smartphone import SmartphoneClasses
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -218,6 +220,7 @@ class Repositories:
     line_users: LineUsers
     reference_requests: ReferenceRequests
     unanswered: Unanswered
+    smartphone: SmartphoneClasses
 
     @classmethod
     def for_engine(cls, engine: Engine, *, sender_salt: str | None = None, clock: Clock = utcnow) -> Repositories:
@@ -229,6 +232,7 @@ class Repositories:
             line_users=LineUsers(sessions, clock),
             reference_requests=ReferenceRequests(sessions, sender_salt=salt, clock=clock),
             unanswered=Unanswered(sessions, clock),
+            smartphone=SmartphoneClasses(sessions, sender_salt=salt, clock=clock),
         )
 
 
@@ -241,6 +245,7 @@ class AsyncRepositories:
         self.line_users = _AsyncLineUsers(repositories.line_users)
         self.reference_requests = _AsyncReferenceRequests(repositories.reference_requests)
         self.unanswered = _AsyncUnanswered(repositories.unanswered)
+        self.smartphone = _AsyncSmartphoneClasses(repositories.smartphone)
 
 
 class _AsyncLineEvents:
@@ -270,6 +275,28 @@ class _AsyncUnanswered:
         self.record = _threaded(repo.record)
         self.list = _threaded(repo.list)
         self.counts = _threaded(repo.counts)
+
+
+class _AsyncSmartphoneClasses:
+    def __init__(self, repo: SmartphoneClasses) -> None:
+        self.list_upcoming = _threaded(repo.list_upcoming)
+        self.get = _threaded(repo.get)
+        self.all_classes = _threaded(repo.all_classes)
+        self.book = _threaded(repo.book)
+        self.cancel = _threaded(repo.cancel)
+        self.change_seats = _threaded(repo.change_seats)
+        self.find = _threaded(repo.find)
+        self.for_sender = _threaded(repo.for_sender)
+        self.bookings = _threaded(repo.bookings)
+        self.forget_sender = _threaded(repo.forget_sender)
+        self.queue_reminders = _threaded(repo.queue_reminders)
+        self.claim_notifications = _threaded(repo.claim_notifications)
+        self.mark_sent = _threaded(repo.mark_sent)
+        self.mark_failed = _threaded(repo.mark_failed)
+        self.pending_for_sender = _threaded(repo.pending_for_sender)
+        self.replace_catalogue = _threaded(repo.replace_catalogue)
+        self.load_example_if_empty = _threaded(repo.load_example_if_empty)
+        self.count_classes = _threaded(repo.count_classes)
 
 
 def _threaded(fn: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:

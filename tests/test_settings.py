@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import settings
-from settings import SECTIONS, GatewaySettings, LineSettings, SettingsError, StaffSettings
+from settings import SECTIONS, GatewaySettings, LineSettings, SettingsError, StaffSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,10 +90,43 @@ def test_importing_reads_nothing() -> None:
     env = {"PYTHONPATH": str(ROOT), "CHIBA_GATEWAY_PORT": "eighty", "MT_ENABLED": "maybe"}
     done = subprocess.run(
         [sys.executable, "-c", "import settings, channels.app, knowledge_base.service, translations.mt"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
 
 
 def test_errors_are_value_errors() -> None:
     assert issubclass(settings.SettingsError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("environ", "interval", "stale_after", "enabled"),
+    [
+        ({}, 60.0, 300.0, True),
+        ({"CHIBA_WORKER_INTERVAL": "0.5", "CHIBA_WORKER_STALE_AFTER": "30", "CHIBA_WORKER_ENABLED": "off"}, 0.5, 30.0,
+         False),
+        ({"CHIBA_WORKER_ENABLED": "FALSE"}, 60.0, 300.0, False),
+        ({"CHIBA_WORKER_ENABLED": "1"}, 60.0, 300.0, True),
+    ],
+)  # fmt: skip
+def test_worker_settings(environ: dict[str, str], interval: float, stale_after: float, enabled: bool) -> None:
+    worker = WorkerSettings.from_env(environ)
+    assert (worker.interval, worker.stale_after, worker.enabled) == (interval, stale_after, enabled)
+    assert worker.stale_timedelta.total_seconds() == stale_after
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"CHIBA_WORKER_INTERVAL": "0"}, "CHIBA_WORKER_INTERVAL must be positive"),
+        ({"CHIBA_WORKER_STALE_AFTER": "-1"}, "CHIBA_WORKER_STALE_AFTER must be positive"),
+        ({"CHIBA_WORKER_ENABLED": "maybe"}, "CHIBA_WORKER_ENABLED must be true or false"),
+    ],
+)
+def test_worker_settings_refuse_bad_values(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        WorkerSettings.from_env(environ)

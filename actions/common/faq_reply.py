@@ -12,11 +12,14 @@ if TYPE_CHECKING:
 
 
 def faq_text(entry: FaqEntry, lang: str, phone_key: str = "faq_phone", fallback_phone: str | None = None) -> str:
-    """The answer in `lang`, its phone number unless the answer already gives it, a caution when it is uncertain."""
+    """The answer in `lang`, its phone number unless the answer already gives it, a caution when it is uncertain,
+    a note that the steps are general guidance when they are."""
     answer = faq_answer(entry, lang)
     lines = [answer]
     if entry.phone and entry.phone not in answer:
         lines.append(render(phone_key, lang, phone=entry.phone))
     if entry.certainty == "uncertain" and (entry.phone or fallback_phone):
         lines.append(render("faq_uncertain", lang, phone=entry.phone or fallback_phone))
+    elif entry.certainty == "general":
+        lines.append(render("faq_general", lang))
     return "\n".join(lines)

@@ -108,11 +108,13 @@ class LineApi:
         request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
         await self._call("reply", lambda: self._api.reply_message_with_http_info(request), retry_unsure=False)
 
-    async def push(self, to: str, messages: list[dict[str, Any]]) -> None:
+    async def push(self, to: str, messages: list[dict[str, Any]], *, retry_key: str | None = None) -> None:
+        """`retry_key` (a UUID): give the same one when the same push is tried again later (the notification worker
+        does, next round), so LINE delivers it at most once; default: a new key for this call's attempts."""
         from linebot.v3.messaging import PushMessageRequest
 
         request = PushMessageRequest.from_dict({"to": to, "messages": messages})
-        retry_key = str(uuid.uuid4())
+        retry_key = retry_key or str(uuid.uuid4())
         await self._call(
             "push", lambda: self._api.push_message_with_http_info(request, x_line_retry_key=retry_key), ok=409
         )

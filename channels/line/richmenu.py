@@ -28,11 +28,15 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
     "/System/Library/Fonts/ヒラギノ角ゴシック W6.ttc",
 )
-# (Japanese label, English label, tile colour, icon) per area, left to right, matching richmenu.json.
+# (Japanese label, English label, tile colour, icon) per area, in richmenu.json's order (rows top to bottom, left to
+# right): garbage (two tiles), library, foreign residents, smartphone classes, language. White text on each colour
+# has a contrast of at least 4.5:1.
 TILES = (
-    ("ごみの分別", "Sorting", "#ef6c00", "bin"),
+    ("ごみの分別", "Sorting", "#c43e00", "bin"),
     ("収集日", "Collection days", "#1565c0", "calendar"),
-    ("粗大ごみ", "Bulky waste", "#6d4c41", "sofa"),
+    ("図書館", "Library", "#2e7d32", "book"),
+    ("外国人の相談", "Foreign residents", "#5e35b1", "people"),
+    ("スマホ教室", "Smartphone classes", "#ad1457", "phone"),
     ("言語", "Language", "#00838f", "globe"),
 )
 
@@ -75,7 +79,7 @@ def draw_image(definition: dict[str, Any], font_path: str | None = None) -> byte
         x0, y0, x1, y1 = b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]
         draw.rectangle((x0 + 6, y0 + 6, x1 - 6, y1 - 6), fill=colour)
         cx = (x0 + x1) // 2
-        _icon(draw, icon, cx, y0 + 250)
+        _icon(draw, icon, cx, y0 + 250, colour)
         room = x1 - x0 - 80
         title = ja if font_file else en  # the default font has no kana/kanji
         draw.text((cx, y0 + 520), title, font=fitted(title, 110, room), fill="#ffffff", anchor="mm")
@@ -86,7 +90,8 @@ def draw_image(definition: dict[str, Any], font_path: str | None = None) -> byte
     return out.getvalue()
 
 
-def _icon(draw: Any, kind: str, cx: int, cy: int) -> None:
+def _icon(draw: Any, kind: str, cx: int, cy: int, background: str) -> None:
+    """A white icon centred on (cx, cy); `background` (the tile colour) cuts details out of it."""
     white, w = "#ffffff", 14
     if kind == "bin":
         draw.rectangle((cx - 110, cy - 130, cx + 110, cy - 105), fill=white)
@@ -101,11 +106,21 @@ def _icon(draw: Any, kind: str, cx: int, cy: int) -> None:
             for col in range(3):
                 x, y = cx - 80 + col * 80, cy - 10 + row * 80
                 draw.rectangle((x - 22, y - 22, x + 22, y + 22), fill=white)
-    elif kind == "sofa":
-        draw.rounded_rectangle((cx - 120, cy - 100, cx + 120, cy + 30), radius=30, fill=white)
-        draw.rounded_rectangle((cx - 170, cy - 20, cx + 170, cy + 90), radius=30, fill=white)
-        for dx in (-140, 130):
-            draw.rectangle((cx + dx, cy + 90, cx + dx + 10, cy + 140), fill=white)
+    elif kind == "book":  # an open book
+        for side in (-1, 1):
+            outer = cx + side * 170
+            draw.polygon([(cx, cy - 90), (outer, cy - 130), (outer, cy + 110), (cx, cy + 150)], fill=white)
+        draw.line((cx, cy - 90, cx, cy + 150), fill=background, width=10)
+    elif kind == "people":  # two residents side by side
+        for dx, dy, r in ((75, -20, 48), (-65, 0, 58)):  # the one behind first; the tile colour separates them
+            draw.ellipse((cx + dx - r, cy + dy - 128, cx + dx + r, cy + dy - 128 + 2 * r), fill=white,
+                         outline=background, width=12)  # fmt: skip
+            draw.rounded_rectangle((cx + dx - r - 40, cy + dy - 10, cx + dx + r + 40, cy + 150), radius=50,
+                                   fill=white, outline=background, width=12)  # fmt: skip
+    elif kind == "phone":  # a smartphone: body, screen, home button
+        draw.rounded_rectangle((cx - 95, cy - 160, cx + 95, cy + 160), radius=30, fill=white)
+        draw.rectangle((cx - 70, cy - 120, cx + 70, cy + 100), fill=background)
+        draw.ellipse((cx - 14, cy + 115, cx + 14, cy + 143), outline=background, width=6)
     elif kind == "globe":
         draw.ellipse((cx - 140, cy - 140, cx + 140, cy + 140), outline=white, width=w)
         draw.ellipse((cx - 60, cy - 140, cx + 60, cy + 140), outline=white, width=w)

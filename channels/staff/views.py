@@ -143,7 +143,13 @@ async def staff_home(request: web.Request) -> web.Response:
     settings = request.app[STAFF_SETTINGS]
     requests = await repos.reference_requests.list(limit=settings.page_size, offset=0)
     counts = await repos.unanswered.counts()
-    return _page("職員用ページ", _requests_section(requests) + _unanswered_section(counts[:50]) + _logout_form())
+    classes = (
+        '<nav aria-label="ほかの職員用ページ"><p><a href="/staff/classes">スマホ教室の予約（Smartphone classes）</a>'
+        "</p></nav>"
+    )
+    return _page(
+        "職員用ページ", classes + _requests_section(requests) + _unanswered_section(counts[:50]) + _logout_form()
+    )
 
 
 def _requests_section(requests: Any) -> str:
@@ -299,3 +305,6 @@ def setup_staff(app: web.Application, settings: StaffSettings | None = None) -> 
     app.router.add_get("/staff/api/reference-requests", requests_json)
     app.router.add_get("/staff/reference-requests.csv", requests_csv)
     app.router.add_get("/staff/unanswered.csv", unanswered_csv)
+    from channels.staff.classes import add_class_routes  # it imports this module's helpers
+
+    add_class_routes(app)

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from knowledge_base.core.index import Corpus, VectorIndex
 
-CERTAINTIES = ("confirmed", "uncertain")
+# general = general guidance (e.g. how-tos whose menus differ by phone model), not a city fact to verify.
+CERTAINTIES = ("confirmed", "uncertain", "general")
 # `office: ward_office` in the data: the resident's own ward office (known once they gave their town), not one desk.
 RESIDENT_WARD_OFFICE = "ward_office"
 UNSURE_MARGIN = 0.04  # cosine mode: this far below the threshold, entries are offered as candidates
@@ -42,7 +43,7 @@ class FaqEntry:
     topic: str
     questions: tuple[str, ...]  # Japanese ways residents ask
     answer: str  # Japanese display text
-    certainty: str  # confirmed | uncertain (the reply then says what to check and gives the phone)
+    certainty: str  # confirmed | uncertain (the reply says what to check, with the phone) | general (guidance)
     source: str
     phone: str | None = None
     office: str | None = None  # an office id of places/offices.yaml: the desk to hand off to

@@ -172,3 +172,21 @@ async def test_health_reports_a_knowledge_base_that_does_not_load(broken_kb: Non
 )
 def test_data_text_loses_the_gaps_of_folded_yaml(text: str, shown: str) -> None:
     assert display(text) == shown
+
+
+@pytest.mark.parametrize("lang", ["ja", "ja-easy", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id"])
+@pytest.mark.parametrize(
+    ("certainty", "key"), [("general", "faq_general"), ("uncertain", "faq_uncertain"), ("confirmed", None)]
+)
+def test_an_answer_says_how_sure_it_is(certainty: str, key: str | None, lang: str) -> None:
+    """General guidance (how-tos whose menus vary by phone) says so; an uncertain fact says to call; a confirmed one
+    adds nothing."""
+    from actions.common.faq_reply import faq_text
+    from knowledge_base.core.faq import FaqEntry
+    from translations.messages import render
+
+    entry = FaqEntry("x", "t", ("q",), "1. 手順", certainty, _SOURCE, phone="043-245-5111")
+    text = faq_text(entry, lang)
+    notes = {k: render(k, lang, phone="043-245-5111") for k in ("faq_general", "faq_uncertain")}
+    for name, note in notes.items():
+        assert (note in text) is (name == key)

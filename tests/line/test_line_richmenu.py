@@ -9,19 +9,75 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from line_fakes import RICHMENU, TOKEN, FakeLine
+from line_fakes import REPLY, RICHMENU, TOKEN, FakeLine, FakeRasa, post_events, postback_event
 
 from channels.line import richmenu
 from channels.line.richmenu import RichMenuError, draw_image, load_definition, main, register
 
 
-def test_definition_covers_the_menu_with_four_areas() -> None:
+def test_definition_covers_the_menu_with_six_areas() -> None:
     definition = load_definition()
-    assert definition["size"] == {"width": 2500, "height": 843}
+    assert definition["size"] == {"width": 2500, "height": 1686}
     labels = [a["action"]["label"] for a in definition["areas"]]
-    assert labels == ["ごみの分別", "収集日", "粗大ごみ", "言語/Language"]
-    assert sum(a["bounds"]["width"] for a in definition["areas"]) == 2500
-    assert all(a["bounds"]["height"] == 843 for a in definition["areas"])
+    assert labels == ["ごみの分別", "収集日", "図書館", "外国人の相談", "スマホ教室", "言語/Language"]
+    # Every pixel of the menu belongs to exactly one area: inside the menu, no overlaps, areas add up to the whole.
+    width, height = definition["size"]["width"], definition["size"]["height"]
+    boxes = [
+        (b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]) for b in (a["bounds"] for a in definition["areas"])
+    ]
+    assert all(0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height for x0, y0, x1, y1 in boxes)
+    for i, (ax0, ay0, ax1, ay1) in enumerate(boxes):
+        for bx0, by0, bx1, by1 in boxes[i + 1 :]:
+            assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0
+    assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes) == width * height
+
+
+@pytest.mark.parametrize(
+    ("label", "data"),
+    [
+        ("ごみの分別", "/ask_garbage_item"),
+        ("収集日", "/ask_collection_day"),
+        ("図書館", '/ask_library{"faq_id": "library_locations"}'),
+        ("外国人の相談", '/ask_foreign_residents{"faq_id": "fr_ccia_desk"}'),
+        ("スマホ教室", "/list_smartphone_classes"),
+        ("言語/Language", "menu=language"),
+    ],
+)
+def test_each_area_sends_its_postback(label: str, data: str) -> None:
+    """Intent payloads go to Rasa as the handler's offered postbacks; menu=language opens the language menu."""
+    action = next(a["action"] for a in load_definition()["areas"] if a["action"]["label"] == label)
+    assert action["type"] == "postback" and action["data"] == data
+    assert len(action["label"]) <= 20 and 1 <= len(action["displayText"]) <= 300 and len(data) <= 300  # LINE limits
+    if data.startswith("/") and "{" in data:
+        json.loads(data[data.index("{") :])  # entities Rasa can read
+
+
+@pytest.mark.parametrize("area", range(6))
+async def test_tapping_an_area_reaches_rasa_or_opens_the_language_menu(
+    client: Any, fake_line: FakeLine, fake_rasa: FakeRasa, area: int
+) -> None:
+    """Through the gateway's webhook: intent payloads go to Rasa as they are, the language area opens the menu."""
+    data = load_definition()["areas"][area]["action"]["data"]
+    await post_events(client, postback_event(data))
+    if data.startswith("/"):
+        assert [r["message"] for r in fake_rasa.requests] == [data]
+    else:
+        assert fake_rasa.requests == [] and "quickReply" in fake_line.calls(REPLY)[0].json["messages"][0]
+
+
+def test_menu_faq_ids_exist() -> None:
+    """The library and foreign-resident areas open real FAQ entries, not the fallback."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
+    for domain, faq_id in (("library", "library_locations"), ("foreign_residents", "fr_ccia_desk")):
+        entries = yaml.safe_load((root / domain / "faq.yaml").read_text(encoding="utf-8"))
+        assert faq_id in {entry["id"] for entry in entries}
+
+
+def test_tiles_match_the_areas() -> None:
+    assert len(richmenu.TILES) == len(load_definition()["areas"])
+    assert [tile[0] for tile in richmenu.TILES][:5] == ["ごみの分別", "収集日", "図書館", "外国人の相談", "スマホ教室"]
 
 
 def test_definition_is_valid_for_the_sdk() -> None:
@@ -38,7 +94,7 @@ def test_image_is_a_png_of_the_menu_size(monkeypatch: pytest.MonkeyPatch, cjk_fo
         monkeypatch.setattr(richmenu, "FONT_CANDIDATES", ())
     png = draw_image(load_definition())
     image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.size == (2500, 843)
+    assert image.format == "PNG" and image.size == (2500, 1686)
     assert len(png) < 1024 * 1024  # LINE's limit for rich-menu images
 
 
@@ -76,7 +132,7 @@ async def test_register_creates_uploads_and_sets_default(fake_line: FakeLine, li
         ("POST", "/v2/bot/user/all/richmenu/richmenu-0001"),
     ]
     create, upload, _ = fake_line.requests
-    assert create.json["areas"][3]["action"]["data"] == "menu=language"
+    assert [a["action"]["data"] for a in create.json["areas"]][4:] == ["/list_smartphone_classes", "menu=language"]
     assert upload.body == b"\x89PNG fake"
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in fake_line.requests)
 

@@ -17,7 +17,9 @@ from storage.migrate import upgrade
 from storage.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
-TABLES = {"line_events", "line_users", "reference_requests", "unanswered_questions"}
+HEAD = "0002"
+TABLES_0001 = {"line_events", "line_users", "reference_requests", "unanswered_questions"}
+TABLES = TABLES_0001 | {"smartphone_classes", "smartphone_bookings", "notifications"}
 
 
 def migrate_command(url: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +31,7 @@ def migrate_command(url: str) -> subprocess.CompletedProcess[str]:
 
 def test_upgrade_from_empty_creates_every_table(db_url: str) -> None:
     result = upgrade(db_url)
-    assert (result.before, result.after, result.changed) == (None, "0001", True)
+    assert (result.before, result.after, result.changed) == (None, HEAD, True)
     engine = create_engine_from_url(db_url)
     try:
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
@@ -40,7 +42,7 @@ def test_upgrade_from_empty_creates_every_table(db_url: str) -> None:
 def test_upgrade_twice_changes_nothing_the_second_time(db_url: str) -> None:
     upgrade(db_url)
     again = upgrade(db_url)
-    assert (again.before, again.after, again.changed) == ("0001", "0001", False)
+    assert (again.before, again.after, again.changed) == (HEAD, HEAD, False)
 
 
 def test_concurrent_upgrades_of_an_empty_database_all_succeed(db_url: str) -> None:
@@ -60,7 +62,28 @@ def test_concurrent_upgrades_of_an_empty_database_all_succeed(db_url: str) -> No
 def test_upgrades_from_threads_of_one_process_take_turns(db_url: str) -> None:
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: upgrade(db_url), range(3)))
-    assert sum(r.changed for r in results) == 1 and {r.after for r in results} == {"0001"}
+    assert sum(r.changed for r in results) == 1 and {r.after for r in results} == {HEAD}
+
+
+def test_smartphone_tables_downgrade_and_upgrade_again(db_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.migrate import ALEMBIC_INI, current_revision
+
+    engine = create_engine_from_url(db_url)
+    try:
+        upgrade(engine)
+        config = Config(str(ALEMBIC_INI))
+        config.attributes["engine"] = engine
+        command.downgrade(config, "0001")
+        assert current_revision(engine) == "0001"
+        assert set(inspect(engine).get_table_names()) == TABLES_0001 | {"alembic_version"}
+        result = upgrade(engine)
+        assert (result.before, result.after) == ("0001", HEAD)
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    finally:
+        engine.dispose()
 
 
 def test_models_match_the_migrations(db_url: str) -> None:
@@ -77,10 +100,10 @@ def test_models_match_the_migrations(db_url: str) -> None:
 def test_migrate_command_reports_what_it_did(db_url: str) -> None:
     first = migrate_command(db_url)
     assert first.returncode == 0, first.stderr
-    assert "upgraded from an empty database to 0001" in first.stdout
+    assert f"upgraded from an empty database to {HEAD}" in first.stdout
     second = migrate_command(db_url)
     assert second.returncode == 0, second.stderr
-    assert "already at revision 0001, nothing to do" in second.stdout
+    assert f"already at revision {HEAD}, nothing to do" in second.stdout
 
 
 def test_migrate_command_creates_the_sqlite_folder(tmp_path: Path) -> None:
