@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from knowledge_base.service import KnowledgeBase
@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _kb: KnowledgeBase | None = None
+_places_lock = threading.Lock()
+_places: Any = None
 
 
 def get_kb() -> KnowledgeBase:
@@ -41,9 +43,39 @@ async def kb_async() -> KnowledgeBase:
     return await asyncio.to_thread(get_kb)
 
 
+def get_places() -> Any:
+    """The shared places (offices, phones, hours) without waiting for the whole knowledge base: the loaded KB's when
+    there is one, else the places data read alone (a fraction of a second, where the KB's model, indexes and question
+    classifier take tens of seconds) — so a greeting or a fallback never waits for retrieval to load."""
+    global _places
+    if _kb is not None:
+        return _kb.places
+    if _places is None:
+        with _places_lock:
+            if _places is None:
+                from knowledge_base.service import _load_places
+                from settings import KnowledgeBaseSettings
+
+                try:
+                    _places = _load_places(KnowledgeBaseSettings.from_env())
+                except Exception as exc:  # the same rule as the KB: a data problem becomes a polite answer
+                    logger.exception("loading the places data failed")
+                    raise KnowledgeBaseUnavailable(str(exc)) from exc
+    return _places
+
+
+async def places_async() -> Any:
+    """`get_places` off the event loop."""
+    if _kb is not None:
+        return _kb.places
+    return await asyncio.to_thread(get_places)
+
+
 def set_kb(kb: KnowledgeBase | None) -> KnowledgeBase | None:
     """Replace the process-wide instance and return the previous one (tests; None forces a reload on next use)."""
     global _kb
+    global _places
     with _lock:
         previous, _kb = _kb, kb
+        _places = None
     return previous

@@ -190,3 +190,26 @@ def test_an_answer_says_how_sure_it_is(certainty: str, key: str | None, lang: st
     notes = {k: render(k, lang, phone="043-245-5111") for k in ("faq_general", "faq_uncertain")}
     for name, note in notes.items():
         assert (note in text) is (name == key)
+
+
+async def test_a_greeting_does_not_wait_for_the_knowledge_base(
+    monkeypatch: pytest.MonkeyPatch, tracker_for: Any, run: Any
+) -> None:
+    """Loading the model, indexes and question classifier takes tens of seconds at start-up; a greeting reads the
+    places data alone (desk phones), so the first "こんにちは" is answered at once."""
+    from actions.common.chitchat import ActionGreet, ActionHelp
+    from knowledge_base import service
+
+    def must_not_load(cls: type) -> None:
+        raise AssertionError("the greeting loaded the whole knowledge base")
+
+    monkeypatch.setattr(service.KnowledgeBase, "load", classmethod(must_not_load))
+    previous = kb_holder.set_kb(None)
+    try:
+        greeting = await run(ActionGreet(), tracker_for("こんにちは", "greet"))
+        help_reply = await run(ActionHelp(), tracker_for("何ができますか", "help"))
+    finally:
+        kb_holder.set_kb(previous)
+    assert "千葉市" in greeting.text
+    assert "043-204-5380" in help_reply.text  # the garbage desk's phone, from the places data
+    assert "043-245-4894" in help_reply.text
