@@ -3,8 +3,9 @@
 Sections: `GatewaySettings` (web chat gateway), `LineSettings` (LINE channel), `StaffSettings` (staff pages),
 `DatabaseSettings` (application database), `KnowledgeBaseSettings` (data and retrieval), `EmbeddingSettings` (sentence
 encoder), `ActionSettings` (action server), `MachineTranslationSettings` (Argos Translate), `WorkerSettings` (the
-notification worker) and `StackSettings` (the `make run` supervisor). The README's "Environment variables" table lists
-every variable; keep the two in step (tests/test_settings.py checks the names).
+notification worker), `MailSettings` (e-mail to residents) and `StackSettings` (the `make run` supervisor). The
+README's "Environment variables" table lists every variable; keep the two in step (tests/test_settings.py checks the
+names).
 
 Rules shared by every section:
 - each field reads exactly one environment variable, named by its `validation_alias` and matched case-sensitively;
@@ -241,10 +242,20 @@ class GatewaySettings(_Section):
     static_dir: Path = Field(
         STATIC_DIR, validation_alias="CHIBA_STATIC_DIR", description="Folder of the web chat page (index.html)."
     )
+    public_url: HttpUrl = Field(
+        "http://127.0.0.1:8080",
+        validation_alias="CHIBA_PUBLIC_URL",
+        description="The gateway's address as residents reach it (http/https), for links in messages sent later "
+        "(the 'For You' reminders' stop link: <CHIBA_PUBLIC_URL>/for-you/stop?t=...).",
+    )
 
     @property
     def rasa_base(self) -> str:
         return self.rasa_url.rstrip("/")
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url.rstrip("/")
 
     @property
     def action_server_base(self) -> str:
@@ -377,6 +388,12 @@ class DatabaseSettings(_Section):
         description="Secret mixed into the hash that stands for a resident's sender id (the raw id is never stored). "
         "Set a long random value in production and never change it afterwards: requests stored under the old value "
         "could no longer be found by 'forget me'.",
+    )
+    tracker_url: str | None = Field(
+        None,
+        validation_alias="CHIBA_TRACKER_URL",
+        description="SQLAlchemy URL of Rasa's tracker store, whose stored conversation 'forget me' deletes (set it "
+        "when Rasa keeps trackers in PostgreSQL). Unset: the SQLite file CHIBA_TRACKER_DB.",
     )
 
 
@@ -555,6 +572,46 @@ class WorkerSettings(_Section):
         return timedelta(seconds=self.stale_after)
 
 
+class MailSettings(_Section):
+    """E-mail to residents (the 'For You' reminders) through an SMTP server. Without a host e-mail is off."""
+
+    host: str = Field(
+        "",
+        validation_alias="CHIBA_SMTP_HOST",
+        description="SMTP server. Empty: e-mail is off (the worker says so once; the reminder form offers LINE only).",
+    )
+    port: Port = Field(587, validation_alias="CHIBA_SMTP_PORT", description="SMTP port (1-65535).")
+    user: str = Field(
+        "", validation_alias="CHIBA_SMTP_USER", description="SMTP login name; empty: no login (a local relay)."
+    )
+    password: SecretStr = Field(
+        SecretStr(""), repr=False, validation_alias="CHIBA_SMTP_PASSWORD", description="SMTP password (a secret)."
+    )
+    sender: str = Field(
+        "",
+        validation_alias="CHIBA_SMTP_FROM",
+        description="The From address of the e-mails, e.g. 'Chiba City Assistant <noreply@example.jp>'; empty: "
+        "CHIBA_SMTP_USER, else noreply@<CHIBA_SMTP_HOST>.",
+    )
+    starttls: Annotated[bool, BeforeValidator(_switch)] = Field(
+        True,
+        validation_alias="CHIBA_SMTP_STARTTLS",
+        description="true/false (also 1/0, yes/no, on/off). true: STARTTLS before anything else is sent (refused by "
+        "the server: nothing is sent); false only for a relay on the same machine or a test server.",
+    )
+    timeout: float = Field(
+        10.0, gt=0, validation_alias="CHIBA_SMTP_TIMEOUT", description="Seconds for one SMTP conversation step."
+    )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    @property
+    def from_address(self) -> str:
+        return self.sender or self.user or f"noreply@{self.host}"
+
+
 class StackSettings(_Section):
     """The supervisor of `make run` (`python -m scripts.run_stack`): ports and files of the three services."""
 
@@ -596,5 +653,6 @@ SECTIONS: tuple[type[_Section], ...] = (
     ActionSettings,
     MachineTranslationSettings,
     WorkerSettings,
+    MailSettings,
     StackSettings,
 )

@@ -2,13 +2,15 @@
 
     PYTHONPATH=. .venvs/services/bin/python -m bench.domain_accuracy [--set library_foreign] [--show 10]
     PYTHONPATH=. .venvs/services/bin/python -m bench.domain_accuracy --set smartphone
+    PYTHONPATH=. .venvs/services/bin/python -m bench.domain_accuracy --set benefits
 
 Retrieval only (no NLU): each question goes through the knowledge base's question classifier over the entries of
-every question-and-answer domain (KnowledgeBase.classify), as the answer actions do. Prints per language: top-1 right,
-answered confidently and right, confidently wrong (the number to drive to zero), "not sure" (candidates offered) and
-with the right entry among the candidates, and how many of that language's off-topic sentences got a confident answer
-(should be none). The default set is library_foreign (library and foreign-resident questions). The evaluation files
-are never read by training.
+every question-and-answer domain (KnowledgeBase.classify), as the answer actions do (the benefits domain joins with
+one entry per programme: `expect` is a programme id). Prints per language: top-1 right, answered confidently and
+right, confidently wrong (the number to drive to zero), "not sure" (candidates offered) and with the right entry among
+the candidates, and how many of that language's off-topic sentences got a confident answer (should be none). The
+default set is library_foreign (library and foreign-resident questions). The evaluation files are never read by
+training.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_entries(kb, data["questions"])
     if missing:
         print(f"{eval_file(args.name).name}: the knowledge base has no entry for {len(missing)} expected ids, e.g. "
-              f"{', '.join(missing[:5])} (is the domain's faq.yaml there and the index rebuilt?)")  # fmt: skip
+              f"{', '.join(missing[:5])} (is the domain's data there and the index rebuilt?)")  # fmt: skip
         return 2
     per_lang: dict[str, list[Outcome]] = defaultdict(list)
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -6,7 +6,8 @@ POST /webhooks/gateway/webhook  {"sender": str, "message": str, "metadata"?: {..
 GET  /webhooks/gateway/health   -> 200 {"status": "ok"} once a model is loaded, else 503.
 
 Actions send metadata as custom JSON (``dispatcher.utter_message(json_message={"sources": [...], "fallback": true})``);
-it is merged into ``meta`` and never shown as a message.
+it is merged into ``meta`` and never shown as a message. ``{"forget_me": true}`` (action_forget_me, once the resident
+confirmed) becomes ``meta.forget_me``: the gateway deletes the sender's data after this reply (channels/forget.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Meta(TypedDict, total=False):
     fallback: bool
     sources: list[str]
     cards: list[dict[str, Any]]  # only when an action sent rich cards (the LINE channel draws them)
+    forget_me: bool  # only when an action confirmed "forget me": the gateway then deletes the sender's data
 
 
 class GatewayRequestError(Exception):
@@ -65,6 +67,7 @@ class GatewayOutput(CollectingOutputChannel):
         self.sources: list[str] = []
         self.fallback = False
         self.cards: list[dict[str, Any]] = []
+        self.forget_me = False
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         sources = json_message.get("sources") or []
@@ -77,6 +80,8 @@ class GatewayOutput(CollectingOutputChannel):
             self.fallback = True
         cards = json_message.get("cards") or []
         self.cards.extend(card for card in cards if isinstance(card, dict))
+        if json_message.get("forget_me") is True:
+            self.forget_me = True
 
     def client_messages(self) -> list[dict[str, Any]]:
         """The collected messages in the gateway's shape (text and optional buttons only)."""
@@ -134,6 +139,8 @@ async def build_meta(agent: Any, sender: str, output: GatewayOutput) -> Meta:
     )
     if output.cards:
         meta["cards"] = list(output.cards)
+    if output.forget_me:
+        meta["forget_me"] = True
     return meta
 
 

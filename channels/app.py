@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from channels.errors import error_middleware
+from channels.for_you import setup_for_you
+from channels.forget import setup_forget
 from channels.health import healthz
 from channels.language import LANGUAGE_MEMORY, LanguageDecider, LanguageMemory, decide_language, warm_up_detector
 from channels.line import setup_line
@@ -48,6 +50,8 @@ def create_app(
     app.on_response_prepare.append(_add_headers)
     app.router.add_get("/healthz", healthz)
     add_routes(app, settings.static_dir)
+    setup_forget(app)  # before setup_line: the LINE channel forgets users through it
+    setup_for_you(app)
     setup_line(app)  # after http_session_ctx so LINE reuses the shared client session
     setup_staff(app)
     return app

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from aiohttp import web
 
 from channels.errors import (
+    BackendUnavailable,
     EmptyText,
     GatewayError,
     InvalidField,
@@ -18,9 +19,10 @@ from channels.errors import (
     TextTooLong,
     UnsupportedMediaType,
 )
+from channels.forget import FORGETTER, LINE_SENDER_PREFIX, forget_requested
 from channels.jsonutil import json_response
 from channels.language import LANGUAGE_MEMORY, LanguageDecider, validate_requested
-from channels.rasa_client import RASA_CLIENT, SETTINGS, ChatMessage, ChatMeta
+from channels.rasa_client import RASA_CLIENT, SETTINGS, ChatMessage, ChatMeta, parse_reply
 from translations import languages
 from translations.ui import ui_strings
 
@@ -89,6 +91,12 @@ def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest
             message_ja=f"sender_id は1〜{MAX_SENDER_ID_CHARS}文字にしてください。",
             field="sender_id",
         )
+    if sender_id.startswith(LINE_SENDER_PREFIX):  # a LINE user's conversation (and data) is reachable only from LINE
+        raise InvalidField(
+            f"Field 'sender_id' must not start with '{LINE_SENDER_PREFIX}'.",
+            message_ja=f"sender_id は「{LINE_SENDER_PREFIX}」で始めないでください。",
+            field="sender_id",
+        )
     text = text.strip()
     if not text:
         raise EmptyText()
@@ -107,7 +115,10 @@ async def chat(request: web.Request) -> web.Response:
     sender_id, memory = chat_request["sender_id"], request.app[LANGUAGE_MEMORY]
     lang = request.app[LANGUAGE_DECIDER](chat_request["lang"], chat_request["text"], memory.get(sender_id))
     memory.remember(sender_id, chat_request["lang"], lang)
-    reply = await request.app[RASA_CLIENT].send(sender_id, chat_request["text"], lang=lang)
+    body = await request.app[RASA_CLIENT].post(sender_id, chat_request["text"], lang=lang, channel="web")
+    reply = parse_reply(body)
+    if forget_requested(body):
+        await _forget(request, sender_id)
     meta = reply["meta"]
     # Metadata only: the message text and sender id stay out of the logs.
     log.info(
@@ -115,6 +126,28 @@ async def chat(request: web.Request) -> web.Response:
         lang, len(chat_request["text"]), meta["intent"] or "-", meta["confidence"], meta["fallback"],
     )  # fmt: skip
     return json_response(ChatResponse(lang=lang, messages=reply["messages"], meta=meta))
+
+
+class ForgetFailed(BackendUnavailable):
+    """The resident confirmed "forget me" but the deletion failed: they must not read that it worked."""
+
+    code = "forget_failed"
+    message = "Your data could not be deleted just now. Please try again in a little while."
+    message_ja = "いま、データを削除できませんでした。しばらくしてから、もう一度お試しください。"
+
+
+async def _forget(request: web.Request, sender_id: str) -> None:
+    """Rasa confirmed "forget me" (its reply carries {"forget_me": true}): delete the sender's data now that Rasa has
+    saved the conversation. (The language this process remembers for the sender, a code only, expires by itself.)"""
+    if sender_id.startswith(LINE_SENDER_PREFIX):
+        # A web client may name any sender id: never let one erase a LINE user's data (LINE forgets through LINE).
+        log.warning("forget me refused for a web sender id in the LINE namespace")
+        raise ForgetFailed()
+    try:
+        await request.app[FORGETTER](sender_id)
+    except Exception as exc:  # a database that cannot be reached: say so instead of the confirmation
+        log.error("forget me failed: %s", type(exc).__name__)
+        raise ForgetFailed() from exc
 
 
 async def ui(request: web.Request) -> web.Response:

@@ -10,13 +10,18 @@ most once). Success marks it sent; a failure releases it with the error's type n
 (storage stops offering it after MAX_ATTEMPTS failures and keeps it for staff). Only the channels the worker has a
 sender for are claimed: 'web' notifications wait for the resident's next web-chat visit (`pending_for_sender`).
 
-A domain with notifications of its own adds a `Source` in `default_sources` and, when its message key and
-parameters are not enough, a renderer in `RENDERERS`; a new channel adds a sender. The loop names no domain.
+All domains share one outbox table (storage/smartphone.py's notifications), so `default_sources` has one `Source`
+whose queue step runs each domain's own step. A domain with notifications of its own adds its step there and, when
+its message key and parameters are not enough, a renderer in `RENDERERS`; a new channel adds a sender ('email': the
+SMTP sender of channels/mail.py). The loop names no domain.
 
 Without LINE_CHANNEL_ACCESS_TOKEN the worker still runs (LINE pushes are off, said once in the log; LINE
-notifications wait in the outbox). SIGTERM / SIGINT stop it: a round in progress gets STOP_GRACE seconds, then the
-notifications still in hand are released for the next worker. The log holds counts and error type names only: no
-names, phone numbers, LINE ids or message text.
+notifications wait in the outbox); the same for e-mail without CHIBA_SMTP_HOST. The benefits domain's "For You"
+reminders are queued each round from the subscriptions (storage/benefits.py) and the programme data
+(knowledge_base.benefits, loaded once, lazily); each ends with its stop link (CHIBA_PUBLIC_URL/for-you/stop?t=...).
+SIGTERM / SIGINT stop it: a round in progress gets STOP_GRACE seconds, then the notifications still in hand are
+released for the next worker. The log holds counts and error type names only: no names, phone numbers, LINE ids,
+e-mail addresses, stop-link tokens or message text.
 """
 
 from __future__ import annotations
@@ -31,11 +36,11 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Protocol
 
-from settings import LineSettings, SettingsError, WorkerSettings
+from settings import GatewaySettings, LineSettings, MailSettings, SettingsError, WorkerSettings
 from translations.messages import render
 
 log = logging.getLogger("channels.worker")
@@ -126,16 +131,118 @@ def smartphone_class_message(notification: Notification) -> str:
     return render(notification.message_key, notification.lang, **params)
 
 
+@lru_cache(maxsize=1)
+def _benefit_programmes() -> Any:
+    """The benefits programmes (knowledge_base.benefits.load_programmes), read once; None when they cannot be read
+    (said once in the log: no reminders are queued, and queued ones show the programme id)."""
+    try:
+        from knowledge_base.benefits import load_programmes
+        from settings import KnowledgeBaseSettings
+
+        return load_programmes(KnowledgeBaseSettings().data_dir)
+    except Exception as exc:  # a worker without the programmes still sends everything else
+        log.warning("worker: benefits programmes unavailable (%s); no For You reminders are queued", type(exc).__name__)
+        return None
+
+
+@lru_cache(maxsize=1)
+def _public_base() -> str:
+    return GatewaySettings.from_env().public_base
+
+
+def due_label(programmes: Any, programme_id: str, due_key: str, lang: str) -> str:
+    """What is due, in `lang`: the schedule item's label (e.g. 「ヒブワクチン 1回目」, from
+    knowledge_base.benefits.schedule_label), else the programme's name, else the key (programmes unavailable, or the
+    data changed since the reminder was queued)."""
+    if programmes is None:
+        return due_key
+    from knowledge_base.benefits import programme_name, schedule_label
+
+    try:
+        programme = programmes.get(programme_id)
+    except KeyError:
+        return due_key
+    try:
+        return schedule_label(programme, due_key, lang)
+    except StopIteration:  # the item is gone from the data
+        return programme_name(programme, lang)
+
+
+def due_text(due_from: str, due_until: str, lang: str) -> tuple[str, str]:
+    """(first day, last day or "") as the resident reads dates; `due_until` is the engine's exclusive end."""
+    from actions.common.replies import format_date
+
+    start = format_date(date.fromisoformat(due_from), lang)
+    end = format_date(date.fromisoformat(due_until) - timedelta(days=1), lang) if due_until else ""
+    return start, end
+
+
+class BenefitReminderRenderer:
+    """'benefit_reminder': message `bf_reminder` with {programme} (what is due, in the resident's language), {due} and
+    {due_from} (the first day), {due_until} (the last day, may be empty) and {stop_url} (the stop link)."""
+
+    def __init__(self, programmes: Callable[[], Any], public_base: Callable[[], str]) -> None:
+        self._programmes = programmes
+        self._public_base = public_base
+
+    def __call__(self, notification: Notification) -> str:
+        from channels.for_you import stop_url
+
+        params = dict(notification.params)
+        lang = notification.lang
+        due_from, due_until = due_text(params["due_from"], params.get("due_until", ""), lang)
+        return render(
+            notification.message_key,
+            lang,
+            programme=due_label(self._programmes(), params["programme_id"], params["due_key"], lang),
+            due=due_from,
+            due_from=due_from,
+            due_until=due_until,
+            stop_url=stop_url(self._public_base(), params["token"]),
+        )
+
+
+benefit_reminder_message = BenefitReminderRenderer(_benefit_programmes, _public_base)
+
 # kind → renderer, for kinds whose message key and stored parameters are not enough on their own.
 RENDERERS: dict[str, Renderer] = {
     "class_reminder": smartphone_class_message,
     "waitlist_promoted": smartphone_class_message,
+    "benefit_reminder": benefit_reminder_message,
 }
 
 
-def default_sources(repos: Any) -> list[Source]:
-    """Every domain's outbox; a domain with notifications of its own adds its line here."""
-    return [Source("smartphone", repos.smartphone, repos.smartphone.queue_reminders)]
+def benefit_queue(repos: Any, programmes: Callable[[], Any] = _benefit_programmes) -> Callable[[datetime], int]:
+    """The benefits domain's queue step: the due reminders of every active subscription (none without programmes)."""
+
+    def queue(now: datetime) -> int:
+        loaded = programmes()
+        return 0 if loaded is None else repos.benefits.queue_due(now, loaded)
+
+    return queue
+
+
+def queue_steps(steps: Mapping[str, Callable[[datetime], int]]) -> Callable[[datetime], int]:
+    """One queue function running every domain's step; a step that fails is logged (its type) and the others still
+    run, so one domain's problem never holds up another's reminders."""
+
+    def queue(now: datetime) -> int:
+        queued = 0
+        for name, step in steps.items():
+            try:
+                queued += step(now)
+            except Exception as exc:
+                log.error("worker: queuing %s reminders failed: %s", name, type(exc).__name__)
+        return queued
+
+    return queue
+
+
+def default_sources(repos: Any, *, programmes: Callable[[], Any] = _benefit_programmes) -> list[Source]:
+    """The outbox: one notifications table (storage/smartphone.py) that every domain queues into and the worker claims
+    from, whatever the kind (the renderers go by kind). A domain with notifications of its own adds its queue step."""
+    steps = {"smartphone": repos.smartphone.queue_reminders, "benefits": benefit_queue(repos, programmes)}
+    return [Source("notifications", repos.smartphone, queue_steps(steps))]
 
 
 class NoRecipient(Exception):
@@ -303,6 +410,16 @@ def line_senders(line: LineSettings) -> tuple[dict[str, Sender], Any]:
     return {"line": LinePush(api)}, api
 
 
+def email_senders(mail: MailSettings, public_base: str | None = None) -> dict[str, Sender]:
+    """The 'email' sender (channels/mail.py), or none without CHIBA_SMTP_HOST (said once)."""
+    if not mail.configured:
+        log.warning("e-mail off (CHIBA_SMTP_HOST unset); e-mail notifications wait in the outbox")
+        return {}
+    from channels.mail import EmailSend, Mailer
+
+    return {"email": EmailSend(Mailer(mail), public_url=public_base or _public_base())}
+
+
 def _open_repositories() -> tuple[Any, Any]:
     from storage.db import create_engine_from_url, database_url
     from storage.migrate import upgrade
@@ -327,13 +444,14 @@ async def _open_when_possible(interval: float, stop: asyncio.Event) -> tuple[Any
     return None
 
 
-async def serve(settings: WorkerSettings, line: LineSettings) -> None:
+async def serve(settings: WorkerSettings, line: LineSettings, mail: MailSettings | None = None) -> None:
     """The worker process: rounds every CHIBA_WORKER_INTERVAL seconds until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     senders, api = line_senders(line)
+    senders.update(email_senders(mail or MailSettings.from_env()))
     try:
         opened = await _open_when_possible(settings.interval, stop)
         if opened is None:
@@ -355,11 +473,13 @@ def main() -> int:
     try:
         settings = WorkerSettings.from_env()
         line = LineSettings.from_env()
+        mail = MailSettings.from_env()
+        GatewaySettings.from_env()  # CHIBA_PUBLIC_URL, for the stop links
     except SettingsError as exc:
         print(f"worker: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(settings, line))
+    asyncio.run(serve(settings, line, mail))
     return 0
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -133,6 +134,7 @@ class BookingStatus(str, enum.Enum):
 class NotificationKind(str, enum.Enum):
     CLASS_REMINDER = "class_reminder"
     WAITLIST_PROMOTED = "waitlist_promoted"
+    BENEFIT_REMINDER = "benefit_reminder"  # storage.benefits: a vaccination / check-up becomes due ("For You")
 
 
 def _in(column: str, values: type[enum.Enum]) -> str:
@@ -142,6 +144,9 @@ def _in(column: str, values: type[enum.Enum]) -> str:
 BOOKING_STATUS_CHECK = _in("status", BookingStatus)
 NOTIFICATION_KIND_CHECK = _in("kind", NotificationKind)
 MAX_SEATS = 4
+# Longest e-mail address SMTP carries (RFC 5321 path limit less the angle brackets); LINE ids are 33 characters.
+MAX_RECIPIENT = 254
+SUBSCRIPTION_CHANNELS = ("line", "email")
 
 
 class SmartphoneClass(Base):
@@ -201,7 +206,8 @@ class SmartphoneBooking(Base):
 
 
 class Notification(Base):
-    """Outbox of messages to residents (class reminders, waiting-list promotions), claimed and sent by the worker."""
+    """Outbox of messages to residents (class reminders, waiting-list promotions, benefit reminders), claimed and sent
+    by the worker."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -214,9 +220,11 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     # One notification per purpose, e.g. "class_reminder:S-000123": queuing it twice inserts nothing.
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # What the notification is about: a booking number ("S-000123"), or "BF-000012" for benefit subscription 12.
     booking_number: Mapped[str] = mapped_column(String(16), index=True)
-    channel: Mapped[str] = mapped_column(String(16))  # line = pushed by the worker; web = shown at the next visit
-    recipient: Mapped[str | None] = mapped_column(String(64))  # LINE user id for line, else None
+    # line / email = sent by the worker; web = shown at the resident's next visit
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str | None] = mapped_column(String(MAX_RECIPIENT))  # LINE user id / e-mail address, else None
     sender_key: Mapped[str] = mapped_column(String(64), index=True)
     lang: Mapped[str] = mapped_column(String(16))
     message_key: Mapped[str] = mapped_column(String(64))
@@ -227,3 +235,32 @@ class Notification(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class BenefitSubscription(Base):
+    """A resident's opt-in to "For You" reminders (vaccinations and check-ups due for a child born in a month).
+
+    `recipient` (a LINE user id or an e-mail address) is personal data, stored only because the resident opted in, and
+    cleared when they stop the reminders; "forget me" deletes the row. The reminders go through the notifications
+    outbox (kind benefit_reminder, dedupe key "benefit:<id>:<due key>").
+    """
+
+    __tablename__ = "benefit_subscriptions"
+    __table_args__ = (
+        CheckConstraint("channel IN ({})".format(", ".join(f"'{c}'" for c in SUBSCRIPTION_CHANNELS)), name="channel"),
+        CheckConstraint("stopped_at IS NOT NULL OR recipient IS NOT NULL", name="recipient"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Random, unguessable: the stop link's `t` (whoever holds the link may stop the reminders, nothing else).
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # privacy.sender_key(sender id): "forget me" and "stop my reminders" find the rows without storing who sent them.
+    sender_key: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # line | email
+    recipient: Mapped[str | None] = mapped_column(String(MAX_RECIPIENT))
+    child_birth_month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    ward: Mapped[str | None] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None] = mapped_column(index=True)

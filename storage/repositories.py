@@ -1,6 +1,7 @@
 """The only code that reads and writes the application tables. Synchronous; every method is its own transaction.
 
-Smartphone classes (bookings, waiting lists, notifications) live in storage.smartphone (`repos.smartphone`).
+Smartphone classes (bookings, waiting lists, notifications) live in storage.smartphone (`repos.smartphone`), benefit
+reminder subscriptions in storage.benefits (`repos.benefits`, sharing the notifications outbox).
 Async code (gateway, action server) uses `AsyncRepositories`, which runs the same methods in a worker thread
 (asyncio.to_thread) so the event loop never waits on the database. Nothing here logs: question and contact text,
 sender ids and LINE user ids are personal data.
@@ -21,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from settings import DatabaseSettings
+from storage.benefits import BenefitSubscriptions
 from storage.db import session_factory
 from storage.models import LineEvent, LineUser, ReferenceRequest, RequestStatus, UnansweredQuestion
 from storage.privacy import mask, sender_key
@@ -221,6 +223,7 @@ class Repositories:
     reference_requests: ReferenceRequests
     unanswered: Unanswered
     smartphone: SmartphoneClasses
+    benefits: BenefitSubscriptions
 
     @classmethod
     def for_engine(cls, engine: Engine, *, sender_salt: str | None = None, clock: Clock = utcnow) -> Repositories:
@@ -233,6 +236,7 @@ class Repositories:
             reference_requests=ReferenceRequests(sessions, sender_salt=salt, clock=clock),
             unanswered=Unanswered(sessions, clock),
             smartphone=SmartphoneClasses(sessions, sender_salt=salt, clock=clock),
+            benefits=BenefitSubscriptions(sessions, sender_salt=salt, clock=clock),
         )
 
 
@@ -246,6 +250,7 @@ class AsyncRepositories:
         self.reference_requests = _AsyncReferenceRequests(repositories.reference_requests)
         self.unanswered = _AsyncUnanswered(repositories.unanswered)
         self.smartphone = _AsyncSmartphoneClasses(repositories.smartphone)
+        self.benefits = _AsyncBenefitSubscriptions(repositories.benefits)
 
 
 class _AsyncLineEvents:
@@ -297,6 +302,20 @@ class _AsyncSmartphoneClasses:
         self.replace_catalogue = _threaded(repo.replace_catalogue)
         self.load_example_if_empty = _threaded(repo.load_example_if_empty)
         self.count_classes = _threaded(repo.count_classes)
+
+
+class _AsyncBenefitSubscriptions:
+    def __init__(self, repo: BenefitSubscriptions) -> None:
+        self.subscribe = _threaded(repo.subscribe)
+        self.find_by_token = _threaded(repo.find_by_token)
+        self.for_sender = _threaded(repo.for_sender)
+        self.active = _threaded(repo.active)
+        self.stop_by_token = _threaded(repo.stop_by_token)
+        self.unsubscribe_by_token = _threaded(repo.unsubscribe_by_token)
+        self.unsubscribe_sender = _threaded(repo.unsubscribe_sender)
+        self.forget_sender = _threaded(repo.forget_sender)
+        self.queue_due = _threaded(repo.queue_due)
+        self.reminders = _threaded(repo.reminders)
 
 
 def _threaded(fn: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:

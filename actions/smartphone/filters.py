@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
+
+from actions.common.words import compile_words, fold
 
 if TYPE_CHECKING:
     from knowledge_base.places import Places
@@ -42,32 +43,8 @@ class ClassFilters:
 # --- folding and word matching ---------------------------------------------------------------------------------
 
 
-def fold(text: str) -> str:
-    """NFKC, lower case, Latin letters without accents (đ → d); other scripts unchanged."""
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).lower()):
-        if unicodedata.category(ch) == "Mn" and out and _is_latin(out[-1]):
-            continue
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out)).replace("đ", "d")
-
-
-def _is_latin(ch: str) -> bool:
-    return (ch.isascii() and ch.isalpha()) or "\u00c0" <= ch < "\u0250"
-
-
-def _word_pattern(word: str) -> str:
-    """A Latin word matches as a whole word (plural s allowed), spaces inside as any spacing; others as substrings."""
-    folded = fold(word)
-    parts = [re.escape(part) for part in folded.split()]
-    if all(_is_latin(ch) or ch in "-' " for ch in folded):
-        return r"(?<![a-z0-9])" + r"\s+".join(parts) + r"s?(?![a-z0-9])"
-    return r"\s*".join(parts)
-
-
 def _compile(words: Iterable[str]) -> re.Pattern[str]:
-    # Longest first, so 「再来週」 is found before 「来週」 and "next week" before "week".
-    return re.compile("|".join(_word_pattern(w) for w in sorted(set(words), key=lambda w: -len(fold(w)))))
+    return compile_words(words, plural=True)
 
 
 # --- ward ---------------------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ _LANGUAGE_WORDS = frozenset({"言語", "language", "lang", "languages", "言語�
 
 # (sender, message, lang) → Rasa's answer for the LINE channel.
 AskRasa = Callable[[str, str, str], Awaitable[LineAnswer]]
+# channels.forget.Forget: (sender id, line_user_id=...) → rows deleted per kind.
+Forget = Callable[..., Awaitable[dict[str, int]]]
 
 
 def profile_to_lang(tag: str | None) -> str:
@@ -40,11 +42,14 @@ def profile_to_lang(tag: str | None) -> str:
 
 
 class EventHandler:
-    def __init__(self, settings: LineSettings, store: LineStore, api: LineApi, ask_rasa: AskRasa) -> None:
+    def __init__(
+        self, settings: LineSettings, store: LineStore, api: LineApi, ask_rasa: AskRasa, forget: Forget | None = None
+    ) -> None:
         self._settings = settings
         self._store = store
         self._api = api
         self._ask = ask_rasa
+        self._forget = forget  # None: only the LINE store's own rows are deleted
 
     async def handle(self, event: Any) -> None:
         from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UnfollowEvent
@@ -56,7 +61,8 @@ class EventHandler:
         user_id = getattr(event.source, "user_id", None)
         if isinstance(event, UnfollowEvent):
             if user_id:
-                await self._store.forget_user(user_id)
+                # Blocked: everything stored about the user goes (LINE sends no further event to tell them so).
+                await self._forget_user(f"line:{user_id}", user_id)
             return
         if isinstance(event, FollowEvent):
             await self._on_follow(event, user_id)
@@ -110,12 +116,30 @@ class EventHandler:
         if not done and user_id and event.source.type == "user":  # the animation exists only in one-to-one chats
             await self._show_loading(user_id)
         try:
-            messages = build_reply(await answer, lang)
+            reply = await answer
+            messages = build_reply(reply, lang)
         except GatewayError as exc:
             log.warning("LINE answer unavailable: %s", exc.code)
             messages = [{"type": "text", "text": text("unavailable", lang)}]
+        else:
+            # "Forget me" confirmed: delete now that Rasa has saved the conversation; if that fails, the resident must
+            # not read that it worked.
+            if reply.get("forget_me") and not await self._forget_user(f"line:{_chat_id(event)}", user_id):
+                messages = [{"type": "text", "text": text("unavailable", lang)}]
         if messages:
             await self._send(event, messages)
+
+    async def _forget_user(self, sender: str, user_id: str | None) -> bool:
+        """Delete what is stored about the chat `sender` and the LINE user; False (logged, type only) on failure."""
+        try:
+            if user_id:
+                await self._store.forget_user(user_id)  # the LINE store may be a database of its own (CHIBA_LINE_DB)
+            if self._forget is not None:
+                await self._forget(sender, line_user_id=user_id)
+        except Exception as exc:  # a database that cannot be reached: reported, never raised into the event task
+            log.error("LINE forget failed: %s", type(exc).__name__)
+            return False
+        return True
 
     async def _show_loading(self, user_id: str) -> None:
         # Cosmetic: a failure here must not delay or block the answer.

@@ -1,7 +1,8 @@
 """Ask Rasa (the `gateway` custom channel) for the LINE channel, keeping `meta.cards` for Flex cards.
 
 The HTTP call and its typed errors are channels/rasa_client.py's; `parse_reply` validates the messages, and the
-`meta.cards` that the web contract leaves out become LINE Flex message cards here.
+`meta.cards` that the web contract leaves out become LINE Flex message cards here; a confirmed "forget me" becomes
+`forget_me`.
 """
 
 from __future__ import annotations
@@ -28,13 +29,19 @@ class GarbageCard(TypedDict):
 class LineAnswer(TypedDict):
     reply: BotReply
     cards: list[GarbageCard]
+    forget_me: NotRequired[bool]  # Rasa confirmed "forget me" (channels/forget.py): the channel deletes the data
 
 
 async def ask_rasa(
     session: aiohttp.ClientSession, settings: GatewaySettings, sender: str, message: str, lang: str
 ) -> LineAnswer:
+    from channels.forget import forget_requested
+
     body = await RasaClient(session, settings).post(sender, message, lang=lang, channel="line")
-    return LineAnswer(reply=parse_reply(body), cards=parse_cards(body))
+    answer = LineAnswer(reply=parse_reply(body), cards=parse_cards(body))
+    if forget_requested(body):
+        answer["forget_me"] = True
+    return answer
 
 
 def parse_cards(body: Any) -> list[GarbageCard]:

@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from channels.errors import BadRequest, GatewayError, PayloadTooLarge
+from channels.forget import FORGETTER
 from channels.jsonutil import json_response
 from channels.line.api import LineApi
 from channels.line.handler import EventHandler
@@ -144,7 +145,7 @@ async def _line_ctx(app: web.Application) -> AsyncIterator[None]:
     store = LineStore(line_database_url(settings), event_ttl=settings.event_ttl_seconds)
     await store.open()
     api = LineApi(settings)
-    channel = LineChannel(settings, EventHandler(settings, store, api, ask))
+    channel = LineChannel(settings, EventHandler(settings, store, api, ask, app.get(FORGETTER)))
     app[LINE_CHANNEL] = channel
     try:
         yield

@@ -99,6 +99,17 @@ def test_custom_json_becomes_meta_not_a_message() -> None:
     assert body["meta"]["fallback"] is True
 
 
+def test_a_confirmed_forget_me_reaches_the_gateway_in_meta() -> None:
+    replies = ({"text": "データを削除しました。"}, {"custom": {"forget_me": True}})
+    status, body = post(GREETING, FakeAgent({"name": "affirm", "confidence": 0.9}), bot_replying(*replies))
+
+    assert status == 200
+    assert body["messages"] == [{"text": "データを削除しました。"}]
+    assert body["meta"]["forget_me"] is True
+    _, plain = post(GREETING, FakeAgent({"name": "affirm", "confidence": 0.9}), bot_replying({"text": "はい"}))
+    assert "forget_me" not in plain["meta"]
+
+
 @pytest.mark.parametrize(
     ("intent", "fallback"),
     [("nlu_fallback", True), ("out_of_scope", True), ("greet", False), ("ask_collection_day", False)],

@@ -41,6 +41,7 @@ def chat_body(**overrides: Any) -> dict[str, Any]:
         pytest.param(chat_body(sender_id=7), "invalid_field", id="sender-number"),
         pytest.param(chat_body(sender_id=""), "invalid_field", id="sender-empty"),
         pytest.param(chat_body(sender_id="   "), "invalid_field", id="sender-blank"),
+        pytest.param(chat_body(sender_id="line:U0123456789abcdef0123456789abcdef"), "invalid_field", id="sender-line"),
         pytest.param(chat_body(sender_id="x" * 129), "invalid_field", id="sender-129-chars"),
         pytest.param(chat_body(lang=1), "invalid_field", id="lang-number"),
         pytest.param(chat_body(text=""), "empty_text", id="text-empty"),

@@ -1,6 +1,8 @@
 """The held-out evaluation sets (every bench/eval/*.yaml) stay apart from everything the assistant learns from: NLU
-examples, FAQ questions of every domain in every language, office names and aliases. Each question names the FAQ
-entry that answers it, and that entry exists."""
+examples, FAQ questions of every domain in every language (a programme domain's programme questions too), office names
+and aliases. Each question names the entry that answers it, and that entry exists: an FAQ entry of
+knowledge_base/data/<domain>/faq.yaml, or for a domain whose entries are programmes (benefits) a programme of
+knowledge_base/data/<domain>/programmes.yaml."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge_base.core.faq import FAQ_FILE, FaqEntry, load_faq
+from knowledge_base.core.faq import FAQ_FILE, I18N_DIR, FaqEntry, load_faq
 from knowledge_base.core.normalize import normalize
 from knowledge_base.places import load_places
 from settings import KnowledgeBaseSettings
@@ -27,7 +29,11 @@ OTHER_LANGS = LANGS[2:]
 MINIMUMS: dict[str, dict[str, int]] = {
     "library_foreign": {"ja": 100, "en": 40, "other": 20, "off_topic": 10},
     "smartphone": {"ja": 84, "en": 42, "other": 8, "off_topic": 5},
+    "benefits": {"ja": 60, "en": 30, "other": 6, "off_topic": 5},
 }
+# A domain whose question-and-answer entries are generated from programmes (benefits): ids, Japanese `questions` and
+# the `programmes.<id>.questions` of i18n/<lang>.yaml are read from this file instead of faq.yaml.
+PROGRAMMES_FILE = "programmes.yaml"
 # difflib ratio on normalised text at or above which a training sentence counts as a copy of a held-out one.
 NEAR_COPY = 0.8
 
@@ -60,6 +66,50 @@ def _faq_domains() -> list[str]:
     return sorted(path.parent.name for path in _data_dir().glob(f"*/{FAQ_FILE}"))
 
 
+def _programme_domains() -> list[str]:
+    """Every domain folder of the data whose entries are programmes (a programmes.yaml: benefits)."""
+    return sorted(path.parent.name for path in _data_dir().glob(f"*/{PROGRAMMES_FILE}"))
+
+
+@cache
+def _programmes(domain: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(programme id, Japanese questions) of knowledge_base/data/<domain>/programmes.yaml (() when there is none)."""
+    path = _data_dir() / domain / PROGRAMMES_FILE
+    if not path.is_file():
+        return ()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rows = data.get("programmes", []) if isinstance(data, dict) else data
+    return tuple(
+        (str(row["id"]), tuple(str(q) for q in row.get("questions") or ()))
+        for row in rows
+        if isinstance(row, dict) and row.get("id")
+    )
+
+
+@cache
+def _programme_translations(domain: str) -> dict[str, tuple[str, ...]]:
+    """Curated questions of i18n/<lang>.yaml `programmes.<id>.questions`, per language (ja-easy included)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for path in sorted((_data_dir() / domain / I18N_DIR).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        section = data.get("programmes") if isinstance(data, dict) else None
+        questions = [
+            str(q) for text in (section or {}).values() if isinstance(text, dict) for q in text.get("questions") or ()
+        ]
+        out[path.stem] = tuple(questions)
+    return out
+
+
+def _entry_ids(domain: str) -> frozenset[str]:
+    """The ids a question of the domain may expect: its FAQ entries, or its programmes."""
+    return frozenset({entry.id for entry in _faq(domain)} | {pid for pid, _ in _programmes(domain)})
+
+
+def _held_out_lang(lang: str) -> str:
+    """The held-out language a training language is compared with (やさしい日本語 is Japanese)."""
+    return "ja" if lang == "ja-easy" else lang
+
+
 def _nlu_by_language() -> dict[str, list[str]]:
     """Normalised NLU examples of nlu_data/<lang>/*.yml (entity annotations stripped), per language."""
     out: dict[str, list[str]] = {}
@@ -75,13 +125,19 @@ def _nlu_by_language() -> dict[str, list[str]]:
 
 @lru_cache(maxsize=1)
 def _training_by_language() -> dict[str, tuple[str, ...]]:
-    """Normalised NLU examples and FAQ questions of every domain (Japanese + curated i18n), per language."""
+    """Normalised NLU examples, FAQ questions of every domain and programme questions of every programme domain
+    (Japanese + curated i18n, やさしい日本語 counted as Japanese), per language."""
     out = _nlu_by_language()
     for domain in _faq_domains():
         for entry in _faq(domain):
             out.setdefault("ja", []).extend(normalize(q) for q in entry.questions)
             for lang, text in entry.translations.items():
-                out.setdefault(lang, []).extend(normalize(q) for q in text.questions)
+                out.setdefault(_held_out_lang(lang), []).extend(normalize(q) for q in text.questions)
+    for domain in _programme_domains():
+        for _, questions in _programmes(domain):
+            out.setdefault("ja", []).extend(normalize(q) for q in questions)
+        for lang, questions in _programme_translations(domain).items():
+            out.setdefault(_held_out_lang(lang), []).extend(normalize(q) for q in questions)
     return {lang: tuple(dict.fromkeys(texts)) for lang, texts in out.items()}
 
 
@@ -138,15 +194,15 @@ def test_every_case_is_well_formed(name: str) -> None:
 
 @pytest.mark.parametrize("name", SETS)
 def test_every_expected_entry_exists(name: str) -> None:
-    """`expect` is the id of an entry of knowledge_base/data/<domain>/faq.yaml: a benchmark scored against ids that
-    do not exist would only measure zero."""
+    """`expect` is the id of an entry of knowledge_base/data/<domain>/faq.yaml (or of a programme of
+    <domain>/programmes.yaml): a benchmark scored against ids that do not exist would only measure zero."""
     missing: dict[str, list[str]] = {}
     for case in _load_set(name)["questions"]:
-        if case["expect"] not in {entry.id for entry in _faq(case["domain"])}:
+        if case["expect"] not in _entry_ids(case["domain"]):
             missing.setdefault(f"{case['domain']}/{case['expect']}", []).append(f"{case['lang']}: {case['text']}")
     assert not missing, (
         f"bench/eval/{name}.yaml expects {len(missing)} ids that are not entries of "
-        f"knowledge_base/data/<domain>/{FAQ_FILE}:\n"
+        f"knowledge_base/data/<domain>/{FAQ_FILE} or programmes of <domain>/{PROGRAMMES_FILE}:\n"
         + "\n".join(f"{key}  ({texts[0]})" for key, texts in missing.items())
     )
 

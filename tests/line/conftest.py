@@ -21,6 +21,15 @@ from line_fakes import SECRET, TOKEN, FakeLine, FakeRasa
 MakeClient = Callable[..., Awaitable[TestClient]]
 
 
+@pytest.fixture(autouse=True)
+def _own_databases(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The gateway opens the application database and Rasa's tracker store for "forget me" and the stop link: each
+    test gets its own, never the repository's var/."""
+    monkeypatch.setenv("CHIBA_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.setenv("CHIBA_TRACKER_DB", str(tmp_path / "tracker.db"))
+    monkeypatch.delenv("CHIBA_TRACKER_URL", raising=False)
+
+
 @pytest.fixture
 def fake_line() -> FakeLine:
     return FakeLine()

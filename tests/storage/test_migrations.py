@@ -17,9 +17,10 @@ from storage.migrate import upgrade
 from storage.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
-HEAD = "0002"
+HEAD = "0003"
 TABLES_0001 = {"line_events", "line_users", "reference_requests", "unanswered_questions"}
-TABLES = TABLES_0001 | {"smartphone_classes", "smartphone_bookings", "notifications"}
+TABLES_0002 = TABLES_0001 | {"smartphone_classes", "smartphone_bookings", "notifications"}
+TABLES = TABLES_0002 | {"benefit_subscriptions"}
 
 
 def migrate_command(url: str) -> subprocess.CompletedProcess[str]:
