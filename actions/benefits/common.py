@@ -21,6 +21,7 @@ from actions.common.contacts import CALL_CENTRE_PHONE
 from actions.common.errors import KnowledgeBaseUnavailable
 from actions.common.kb import kb_async
 from actions.common.offices import office_phone
+from actions.common.replies import line_user
 from actions.common.store import call
 from settings import GatewaySettings, MailSettings
 from translations.messages import render
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DOMAIN = "benefits"
-LINE_PREFIX = "line:"
 HOUSEHOLD_SLOT = "bf_household"  # the last screening's answers, for single questions and the opt-in
 # Question code of the engine (knowledge_base.benefits.QUESTION_CODES) → slot of the screening form.
 QUESTION_SLOTS: dict[str, str] = {
@@ -69,13 +69,6 @@ async def knowledge() -> BenefitsKnowledge:
     except (KeyError, AttributeError) as exc:  # an index built before the domain existed, a broken data folder
         raise KnowledgeBaseUnavailable(f"no {DOMAIN} domain in the knowledge base") from exc
     return BenefitsKnowledge(programmes, getattr(kb, "places", None))
-
-
-async def places_or_none() -> Places | None:
-    try:
-        return getattr(await kb_async(), "places", None)
-    except KnowledgeBaseUnavailable:
-        return None
 
 
 async def store(operation: Callable[[Repositories], T]) -> T:
@@ -197,12 +190,6 @@ def curated_apply(programme: Programme, lang: str) -> str:
 
 
 # --- channels for reminders ---------------------------------------------------------------------------------------
-
-
-def line_user(tracker: Tracker) -> str | None:
-    """The LINE user id when the conversation is on LINE (sender "line:<id>"), else None."""
-    sender = tracker.sender_id or ""
-    return sender.removeprefix(LINE_PREFIX) or None if sender.startswith(LINE_PREFIX) else None
 
 
 def email_enabled() -> bool:

@@ -27,7 +27,6 @@ from actions.benefits.common import (
     email_enabled,
     knowledge,
     line_user,
-    places_or_none,
     reminder_channels,
     saved_household,
     stop_url,
@@ -38,6 +37,7 @@ from actions.benefits.common import (
 )
 from actions.benefits.parsing import NO, SKIP, YES, fold, mask_email, parse_birth_month, parse_email, parse_yes_no
 from actions.common.errors import KnowledgeBaseUnavailable, StoreUnavailable, send_unavailable
+from actions.common.kb import places_or_none
 from actions.common.replies import format_date, lang_of, latest_entity, latest_text
 from settings import ActionSettings
 from translations.messages import render

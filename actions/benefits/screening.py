@@ -39,7 +39,6 @@ from actions.benefits.common import (
     household_of,
     knowledge,
     needs_ward,
-    places_or_none,
     skip_button,
     value_button,
     ward_id_of,
@@ -60,6 +59,7 @@ from actions.benefits.parsing import (
     parse_yes_no,
 )
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
+from actions.common.kb import places_or_none
 from actions.common.offices import office_lines
 from actions.common.replies import lang_of, latest_entity, latest_text, send_sources, unique
 from settings import ActionSettings

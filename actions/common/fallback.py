@@ -12,8 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.contacts import CALL_CENTRE_OFFICE, CALL_CENTRE_PHONE
 from actions.common.domains import action_domains
-from actions.common.errors import KnowledgeBaseUnavailable
-from actions.common.kb import places_async
+from actions.common.kb import places_or_none
 from actions.common.offices import office_phone
 from actions.common.replies import lang_of, latest_text
 from actions.common.store import record_unanswered
@@ -22,10 +21,7 @@ from translations.messages import render
 
 async def _places() -> Any:
     """The places data for phones and desks; never waits for the whole knowledge base to load."""
-    try:
-        return await places_async()
-    except KnowledgeBaseUnavailable:
-        return None
+    return await places_or_none()
 
 
 def capabilities(lang: str, places: Any) -> str:

@@ -49,7 +49,7 @@ def get_places() -> Any:
     classifier take tens of seconds) — so a greeting or a fallback never waits for retrieval to load."""
     global _places
     if _kb is not None:
-        return _kb.places
+        return getattr(_kb, "places", None)
     if _places is None:
         with _places_lock:
             if _places is None:
@@ -67,8 +67,16 @@ def get_places() -> Any:
 async def places_async() -> Any:
     """`get_places` off the event loop."""
     if _kb is not None:
-        return _kb.places
+        return getattr(_kb, "places", None)
     return await asyncio.to_thread(get_places)
+
+
+async def places_or_none() -> Any:
+    """The places data, or None when it cannot be read (the reply then gives the call centre's number)."""
+    try:
+        return await places_async()
+    except KnowledgeBaseUnavailable:
+        return None
 
 
 def set_kb(kb: KnowledgeBase | None) -> KnowledgeBase | None:

@@ -22,6 +22,16 @@ _JA = r"\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60"
 _FOLD_SPACE = re.compile(rf"(?<=[{_JA}])[ \t]+(?=[{_JA}])")
 
 
+# The gateway's LINE channel names a conversation "line:<user, group or room id>" (channels/line/handler.py).
+LINE_SENDER_PREFIX = "line:"
+
+
+def line_user(tracker: Tracker) -> str | None:
+    """The LINE id to push to when the conversation is on LINE, else None."""
+    sender = tracker.sender_id or ""
+    return sender.removeprefix(LINE_SENDER_PREFIX) or None if sender.startswith(LINE_SENDER_PREFIX) else None
+
+
 def lang_of(tracker: Tracker) -> str:
     """The reply language the gateway put in the message metadata; Japanese when it is missing or unsupported."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
@@ -110,4 +120,3 @@ def send_sources(dispatcher: CollectingDispatcher, urls: Iterable[str | None]) -
 def intent_button(title: str, intent: str, **entities: Any) -> Button:
     """A button whose payload triggers `intent` with entities, e.g. /ask_garbage_item{"item": "電池"}."""
     return {"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"}
-

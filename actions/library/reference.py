@@ -15,8 +15,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common.errors import KnowledgeBaseUnavailable, StoreUnavailable, send_unavailable
-from actions.common.kb import kb_async
+from actions.common.errors import StoreUnavailable, send_unavailable
+from actions.common.kb import places_or_none
 from actions.common.offices import office_phone
 from actions.common.replies import format_date, lang_of, latest_text
 from actions.common.store import call
@@ -74,10 +74,7 @@ def _yes_no(lang: str) -> list[dict[str, str]]:
 
 
 async def _places() -> Any:
-    try:
-        return (await kb_async()).places
-    except KnowledgeBaseUnavailable:
-        return None
+    return await places_or_none()
 
 
 class ValidateReferenceRequestForm(FormValidationAction):

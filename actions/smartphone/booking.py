@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -20,7 +21,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common.errors import StoreUnavailable, send_unavailable
-from actions.common.replies import intent_button, lang_of, latest_entity, latest_text
+from actions.common.kb import places_or_none
+from actions.common.replies import LINE_SENDER_PREFIX, intent_button, lang_of, latest_entity, latest_text, line_user
 from actions.smartphone.classes import (
     LISTED_SLOT,
     MAX_LISTED,
@@ -33,7 +35,6 @@ from actions.smartphone.classes import (
     example_notice,
     level_name,
     matching_or_nearest,
-    places_or_none,
     store,
     utc_now,
     venue_text,
@@ -66,7 +67,6 @@ SLOTS = ("sp_class", "sp_seats", "sp_name", "sp_phone", "sp_confirm")
 MAX_NAME = 40
 NUMBER_ENTITY = "sp_number"
 CANCEL_INTENT = "cancel_smartphone_booking"
-LINE_PREFIX = "line:"
 # Japanese numbers (0 + 9–10 digits) or international ones (+ and 8–15 digits), as reference requests accept them.
 _PHONE = re.compile(r"^(?:\+\d{8,15}|0\d{9,10})$")
 # "change" in the ten languages: 「S-000012を2人に変更したい」 changes the seats instead of cancelling or showing.
@@ -120,9 +120,8 @@ def channel_of(tracker: Tracker) -> tuple[str, str | None]:
     """The channel the resident writes from (message metadata, else the sender id) and, on LINE, the id to push to."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     given = metadata.get("channel") if isinstance(metadata, dict) else None
-    sender = tracker.sender_id or ""
-    if sender.startswith(LINE_PREFIX):
-        return "line", sender.removeprefix(LINE_PREFIX) or None
+    if (tracker.sender_id or "").startswith(LINE_SENDER_PREFIX):
+        return "line", line_user(tracker)
     return (str(given) if given else "web"), None
 
 
@@ -523,20 +522,40 @@ async def _change_seats(
     return domain_events()
 
 
-class ActionCancelSmartphoneBooking(Action):
-    def name(self) -> str:
-        return "action_cancel_smartphone_booking"
+class _ByNumberAction(Action, ABC):
+    """An action on a booking the resident names by its number: without a number it lists their bookings and asks
+    for one; "2人に変更 S-000012" changes the seats whichever of the two intents NLU chose."""
+
+    ask_key: ClassVar[str]
+    with_buttons: ClassVar[bool]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         lang = lang_of(tracker)
         number = number_in(tracker)
         if number is None:
-            await _send_own_bookings(dispatcher, tracker, lang, "sp_cancel_ask_number", with_buttons=True)
+            await _send_own_bookings(dispatcher, tracker, lang, self.ask_key, with_buttons=self.with_buttons)
             return domain_events()
         seats = change_request(latest_text(tracker))
         if seats is not None:
             return await _change_seats(dispatcher, tracker, lang, number, seats)
         places = await places_or_none()
+        return await self.act(dispatcher, tracker, lang, number, places)
+
+    @abstractmethod
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, number: str, places: Places | None
+    ) -> list[EventType]: ...
+
+
+class ActionCancelSmartphoneBooking(_ByNumberAction):
+    ask_key, with_buttons = "sp_cancel_ask_number", True
+
+    def name(self) -> str:
+        return "action_cancel_smartphone_booking"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, number: str, places: Places | None
+    ) -> list[EventType]:
         office, phone = contact(places, lang)
 
         def cancel(repos: Repositories) -> tuple[BookingView, str | None, ClassView | None]:
@@ -567,20 +586,15 @@ class ActionCancelSmartphoneBooking(Action):
         return domain_events()
 
 
-class ActionSmartphoneBookingStatus(Action):
+class ActionSmartphoneBookingStatus(_ByNumberAction):
+    ask_key, with_buttons = "sp_status_ask_number", False
+
     def name(self) -> str:
         return "action_smartphone_booking_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        lang = lang_of(tracker)
-        number = number_in(tracker)
-        if number is None:
-            await _send_own_bookings(dispatcher, tracker, lang, "sp_status_ask_number", with_buttons=False)
-            return domain_events()
-        seats = change_request(latest_text(tracker))
-        if seats is not None:
-            return await _change_seats(dispatcher, tracker, lang, number, seats)
-        places = await places_or_none()
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, number: str, places: Places | None
+    ) -> list[EventType]:
         office, phone = contact(places, lang)
 
         def lookup(repos: Repositories) -> tuple[BookingView | None, bool, ClassView | None]:

@@ -22,8 +22,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.contacts import CALL_CENTRE_PHONE
-from actions.common.errors import KnowledgeBaseUnavailable, StoreUnavailable, send_unavailable
-from actions.common.kb import kb_async
+from actions.common.errors import StoreUnavailable, send_unavailable
+from actions.common.kb import places_or_none
 from actions.common.offices import office_phone
 from actions.common.replies import format_date, intent_button, lang_of, latest_text
 from actions.common.store import call
@@ -47,13 +47,6 @@ BOOK_INTENT = "book_smartphone_class"
 
 
 # --- shared helpers -----------------------------------------------------------------------------------------------
-
-
-async def places_or_none() -> Places | None:
-    try:
-        return (await kb_async()).places
-    except KnowledgeBaseUnavailable:
-        return None
 
 
 def contact(places: Places | None, lang: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.errors import GatewayError
+from channels.forget import LINE_SENDER_PREFIX
 from channels.line.api import LineApi, LineApiError
 from channels.line.messages import LANGUAGE_MENU, SET_LANGUAGE_PREFIX, Message, build_reply, language_menu
 from channels.line.rasa import LineAnswer
@@ -62,7 +63,7 @@ class EventHandler:
         if isinstance(event, UnfollowEvent):
             if user_id:
                 # Blocked: everything stored about the user goes (LINE sends no further event to tell them so).
-                await self._forget_user(f"line:{user_id}", user_id)
+                await self._forget_user(f"{LINE_SENDER_PREFIX}{user_id}", user_id)
             return
         if isinstance(event, FollowEvent):
             await self._on_follow(event, user_id)
@@ -111,7 +112,8 @@ class EventHandler:
         if message.strip().lower() in _LANGUAGE_WORDS:
             await self._send(event, language_menu(lang))
             return
-        answer = asyncio.ensure_future(self._ask(f"line:{_chat_id(event)}", message, lang))
+        sender = f"{LINE_SENDER_PREFIX}{_chat_id(event)}"
+        answer = asyncio.ensure_future(self._ask(sender, message, lang))
         done, _ = await asyncio.wait({answer}, timeout=self._settings.loading_after)
         if not done and user_id and event.source.type == "user":  # the animation exists only in one-to-one chats
             await self._show_loading(user_id)
@@ -124,7 +126,7 @@ class EventHandler:
         else:
             # "Forget me" confirmed: delete now that Rasa has saved the conversation; if that fails, the resident must
             # not read that it worked.
-            if reply.get("forget_me") and not await self._forget_user(f"line:{_chat_id(event)}", user_id):
+            if reply.get("forget_me") and not await self._forget_user(sender, user_id):
                 messages = [{"type": "text", "text": text("unavailable", lang)}]
         if messages:
             await self._send(event, messages)
