@@ -2,7 +2,9 @@
 
 Read from (every file and entry is optional: a missing one means "no curated text", never an error):
 - knowledge_base/data/garbage/i18n/<lang>.yaml — categories.<id>.{name, how} and faq.<id>.answer per language
-- knowledge_base/data/garbage/i18n/item_names.yaml — {日本語の品目名: {lang: [display name, synonyms...]}}
+- knowledge_base/data/garbage/i18n/item_names.yaml — {日本語の品目名: {lang: [display name, synonyms...]}}, over
+  i18n/jiten_names/*.yaml (the same for the names of the city's 分別事典)
+- knowledge_base/data/garbage/i18n/item_texts/*.yaml — {an item's Japanese how-to or note: {lang: text}}
 - translations/glossary.py `term(ja, lang)` — category names the i18n file lacks
 - knowledge_base/data/garbage/{categories,faq}.yaml — the official Japanese text (and categories' name_en)
 Nothing is machine-translated here. Names come back with the official Japanese term in parentheses, because that
@@ -101,11 +103,29 @@ class Content:
         return self._cached(name, load)
 
     def _item_names(self) -> dict[str, dict[str, Any]]:
+        """Curated names (item_names.yaml) over the names of the dictionary's entries (jiten_names/*.yaml)."""
+
         def load() -> dict[str, dict[str, Any]]:
-            data = _mapping(_read_yaml(self.i18n_dir / "item_names.yaml"))
-            return {str(name): _mapping(names) for name, names in data.items()}
+            names: dict[str, dict[str, Any]] = {}
+            for path in (*sorted((self.i18n_dir / "jiten_names").glob("*.yaml")), self.i18n_dir / "item_names.yaml"):
+                data = _mapping(_read_yaml(path))
+                # Keys as the dictionary prints them (a line break, a trailing space): the items' names have none.
+                names.update({"".join(str(name).split()): _mapping(per_lang) for name, per_lang in data.items()})
+            return names
 
         return self._cached("item_names", load)
+
+    def _item_texts(self) -> dict[str, dict[str, Any]]:
+        """{Japanese how-to or note as in the data: {lang: text}} from i18n/item_texts/*.yaml."""
+
+        def load() -> dict[str, dict[str, Any]]:
+            texts: dict[str, dict[str, Any]] = {}
+            for path in sorted((self.i18n_dir / "item_texts").glob("*.yaml")):
+                data = _mapping(_read_yaml(path))
+                texts.update({str(ja).strip(): _mapping(per_lang) for ja, per_lang in data.items()})
+            return texts
+
+        return self._cached("item_texts", load)
 
     def _glossary_term(self, ja: str, lang: str) -> str | None:
         if self._glossary is None:
@@ -163,12 +183,19 @@ class Content:
         lang = reply_language(lang)
         if lang == DEFAULT_LANG:
             return None
-        term = _text(self._item_names().get(ja_name, {}).get(lang))
+        term = _text(self._item_names().get("".join(ja_name.split()), {}).get(lang))
         return term if term != ja_name else None
 
     def item_name(self, ja_name: str, lang: str) -> str:
         """Display name: "spray can (スプレー缶)"; the Japanese name alone when there is no curated name."""
         return with_official(self.item_term(ja_name, lang), ja_name, reply_language(lang))
+
+    def item_text(self, ja_text: str, lang: str) -> str | None:
+        """An item's how-to or note in `lang` (Japanese: the text itself); None when not curated."""
+        lang = reply_language(lang)
+        if lang == DEFAULT_LANG:
+            return ja_text
+        return _text(self._item_texts().get(ja_text.strip(), {}).get(lang))
 
 
 def with_official(term: str | None, official: str, lang: str) -> str:
@@ -207,3 +234,12 @@ def faq_answer(faq_id: str, lang: str) -> str | None:
 
 def item_name(ja_name: str, lang: str) -> str:
     return default_content().item_name(ja_name, lang)
+
+
+def item_text(ja_text: str, lang: str) -> str | None:
+    return default_content().item_text(ja_text, lang)
+
+
+def glossary_term(ja: str, lang: str) -> str | None:
+    """The city glossary's rendering of a Japanese term in `lang`, or None."""
+    return default_content()._glossary_term(ja, lang)

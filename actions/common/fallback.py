@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,16 +13,31 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.contacts import CALL_CENTRE_OFFICE, CALL_CENTRE_PHONE
 from actions.common.domains import action_domains
-from actions.common.kb import places_or_none
+from actions.common.kb import loaded_kb, places_or_none
 from actions.common.offices import office_phone
 from actions.common.replies import lang_of, latest_text
 from actions.common.store import record_unanswered
 from translations.messages import render
 
+logger = logging.getLogger(__name__)
+
 
 async def _places() -> Any:
     """The places data for phones and desks; never waits for the whole knowledge base to load."""
     return await places_or_none()
+
+
+def _other_city(text: str) -> str | None:
+    """Another municipality named in the message, when the knowledge base is loaded (a fallback never waits)."""
+    kb = loaded_kb()
+    garbage = getattr(kb, "garbage", None) if kb is not None else None
+    if garbage is None or not text or text.startswith("/"):
+        return None
+    try:
+        return garbage.other_city(text)
+    except Exception:  # a lexicon problem must cost this sentence, not the fallback
+        logger.exception("reading another city's name failed")
+        return None
 
 
 def capabilities(lang: str, places: Any) -> str:
@@ -42,6 +58,10 @@ async def send_fallback(
 ) -> None:
     """The capabilities message plus the flag the gateway copies into meta.fallback; counts the question."""
     places = await _places()
+    city = _other_city(latest_text(tracker))
+    if city:
+        # 「船橋市の粗大ごみの出し方」: say why there is no answer before listing what the assistant can do.
+        dispatcher.utter_message(text=render("item_other_city", lang, city=city))
     dispatcher.utter_message(
         text=render("fallback", lang, capabilities=capabilities(lang, places), phone=call_centre_phone(places))
     )

@@ -43,6 +43,11 @@ async def kb_async() -> KnowledgeBase:
     return await asyncio.to_thread(get_kb)
 
 
+def loaded_kb() -> KnowledgeBase | None:
+    """The knowledge base if it is already loaded, else None (never starts or waits for a load)."""
+    return _kb
+
+
 def get_places() -> Any:
     """The shared places (offices, phones, hours) without waiting for the whole knowledge base: the loaded KB's when
     there is one, else the places data read alone (a fraction of a second, where the KB's model, indexes and question

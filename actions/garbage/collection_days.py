@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from actions.common.replies import (
 )
 from actions.garbage.categories import categories_from_value, detect_categories
 from actions.garbage.localized import category_how, category_label
-from actions.garbage.towns import TownChoice, choose_town, remember
+from actions.garbage.towns import SLOT_ASKED, TownChoice, choose_town, remember
 from settings import ActionSettings
 from translations.messages import render
 
@@ -32,19 +33,28 @@ if TYPE_CHECKING:
     from knowledge_base.garbage.models import Category, Town
     from knowledge_base.garbage.service import CollectionEntry, GarbageKnowledge
 
-SLOT_ASKED = "asked_category"  # category ids (comma-separated) asked before the town was known
 TOWN_INTENT = "inform_town"
 MAX_TOWN_BUTTONS = 10  # a town name shared by several wards/chome rows; more than this is not a choice
 
 
-def requested_categories(tracker: Tracker, choice: TownChoice) -> list[str]:
-    """Entity, then words in the message (town names removed), then the category asked before the town."""
+def requested_categories(tracker: Tracker, choice: TownChoice, kb: GarbageKnowledge | None = None) -> list[str]:
+    """Entity, then words in the message (town names removed), then an item named in it (「ピザの箱は何曜日？」),
+    then the category asked before the town."""
     entity = latest_entity(tracker, "garbage_category")
     if entity and (ids := categories_from_value(entity)):
         return ids
     places = [name for town in choice.towns for name in (town.ward, town.name, town.base)]
-    if ids := detect_categories(latest_text(tracker), exclude=places):
+    text = latest_text(tracker)
+    if ids := detect_categories(text, exclude=places):
         return ids
+    if kb is not None and text:
+        for place in places:
+            text = text.replace(place, " ")
+        lookup = kb.lookup_item(text)
+        if lookup.status == "found" and lookup.best is not None:
+            category = kb.category(lookup.best.item.category)
+            ids = [category.id, *getattr(category, "alternatives", ())]
+            return [cid for cid in ids if kb.category(cid).schedule_column] or [category.id]
     asked = tracker.get_slot(SLOT_ASKED)
     return [cid for cid in asked.split(",") if cid] if isinstance(asked, str) else []
 
@@ -117,7 +127,7 @@ class ActionCollectionDays(Action):
             send_unavailable(dispatcher, reason, lang)
             return []
         choice = choose_town(kb, tracker)
-        category_ids = requested_categories(tracker, choice)
+        category_ids = await asyncio.to_thread(requested_categories, tracker, choice, kb)  # may embed: off the loop
         asked = SlotSet(SLOT_ASKED, ",".join(category_ids) or None)
         if not choice.towns:
             dispatcher.utter_message(text=render("ask_town", lang))

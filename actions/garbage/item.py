@@ -22,22 +22,59 @@ from actions.common.replies import (
     send_sources,
     unique,
 )
+from actions.garbage.collection_days import ActionCollectionDays
 from actions.garbage.contacts import CONSULT_PHONE, CONSULT_SOURCE
-from actions.garbage.localized import category_label, item_how, item_label
-from actions.garbage.towns import choose_town, remember
+from actions.garbage.localized import category_label, item_how, item_label, plastic_note
+from actions.garbage.towns import SLOT_ASKED, choose_town, remember
 from settings import ActionSettings
-from translations.messages import render
+from translations import content
+from translations.messages import DEFAULT_LANG, render
 
 if TYPE_CHECKING:
-    from knowledge_base.garbage.service import GarbageKnowledge, ItemLookup, ItemMatch
+    from knowledge_base.garbage.models import Category
+    from knowledge_base.garbage.service import GarbageKnowledge, ItemLookup
+
+MAX_CANDIDATES = 3  # buttons offered when the assistant is not sure
+RECYCLABLES_TERM = "資源物"  # what 「資源」 in 「ピザの箱って資源？」 names: any of the 資源物 categories
+UNSURE_METHODS = ("vector", "partial")  # a similarity or part-of-a-name match: say "not sure", not "several match"
 
 ITEM_INTENT = "ask_garbage_item"
 
 
+def _asked_label(asked: str, kb: GarbageKnowledge, lang: str) -> str:
+    """The category a yes/no question named, for 「いいえ、…ではありません」 (「資源」 alone: 資源物)."""
+    if asked in kb.knowledge.categories:
+        return category_label(kb.category(asked), lang)
+    if lang == DEFAULT_LANG:
+        return RECYCLABLES_TERM
+    return content.with_official(content.glossary_term(RECYCLABLES_TERM, lang), RECYCLABLES_TERM, lang)
+
+
+def _first_line(kb: GarbageKnowledge, lookup: ItemLookup, item_name: str, category: Category, lang: str) -> str:
+    """「はい／いいえ」 first when the question named a category; otherwise what the item is."""
+    category_name = category_label(category, lang)
+    answer = kb.asked_answer(lookup)
+    if answer == "yes":
+        return render("item_yes", lang, item=item_name, category=category_name)
+    if answer == "no" and lookup.asked_category:
+        asked = _asked_label(lookup.asked_category, kb, lang)
+        return render("item_no", lang, item=item_name, asked=asked, category=category_name)
+    # "depends" (a size rule that includes the asked category) is answered by the category itself: both outcomes.
+    key = {"channel": "item_channel", "not_collected": "item_not_collected"}.get(category.kind, "item_found")
+    return render(key, lang, item=item_name, category=category_name)
+
+
 def _found(
-    kb: GarbageKnowledge, match: ItemMatch, query: str, tracker: Tracker, settings: ActionSettings, lang: str
+    kb: GarbageKnowledge,
+    lookup: ItemLookup,
+    query: str,
+    tracker: Tracker,
+    settings: ActionSettings,
+    lang: str,
 ) -> tuple[str, dict[str, Any], list[str], list[EventType]]:
     """Reply text, its card, sources and slot events for an item that was recognised."""
+    assert lookup.best is not None
+    match = lookup.best
     item = match.item
     category = kb.category(item.category)
     item_name, category_name = item_label(item, lang), category_label(category, lang)
@@ -45,16 +82,26 @@ def _found(
     if match.score < 1.0:
         # A similarity match, not a name the resident typed: say which item the answer is about.
         lines.append(render("item_closest", lang, query=query, item=item_name))
-    lines.append(capitalized(render("item_found", lang, item=item_name, category=category_name)))
+    lines.append(capitalized(_first_line(kb, lookup, item_name, category, lang)))
     how_lines, how = item_how(item, category, lang)
     lines.extend(how_lines)
+    rules = kb.knowledge.plastic
+    plastic = plastic_note(item, rules.change if rules else None, lang)
+    if plastic:
+        lines.append(plastic)
     if item.certainty == "inferred":
         lines.append(render("item_inferred", lang, phone=CONSULT_PHONE))
+    elif item.certainty == "dictionary":
+        lines.append(render("item_dictionary", lang, phone=CONSULT_PHONE))
     sources = [item.source, category.source]
     events: list[EventType] = [SlotSet("item", item.name)]
     next_date: str | None = None
     # Only a town the resident named or confirmed before: guessing from an item question misreads words as towns.
     town = choose_town(kb, tracker, use_text=False).town if category.schedule_column else None
+    if town is None and category.schedule_column and lookup.asks_day:
+        # "Which day?" for an item: ask the town and answer the days of this category once it is known.
+        lines.append(render("item_day_ask_town", lang, category=category_name))
+        events.append(SlotSet(SLOT_ASKED, category.id))
     if town is not None:
         entries = kb.collection_days(town, category.id, today=settings.today(), count=settings.next_dates)
         dated = [entry for entry in entries if entry.next_dates]
@@ -109,24 +156,38 @@ class ActionGarbageItem(Action):
             send_unavailable(dispatcher, reason, lang)
             return []
         settings = ActionSettings.from_env()
-        lookup = await asyncio.to_thread(kb.lookup_item, query)  # CPU-bound: off the event loop
+        lookup = await asyncio.to_thread(kb.lookup_item, query, lang)  # CPU-bound: off the event loop
+        if lookup.other_city:
+            # Another city's rules may differ: say so first; a Chiba City answer follows only for a known item.
+            dispatcher.utter_message(text=render("item_other_city", lang, city=lookup.other_city))
+            if lookup.status != "found":
+                send_sources(dispatcher, [CONSULT_SOURCE])
+                return [SlotSet("item", None)]
         if lookup.status == "found" and lookup.best is not None:
-            text, card, sources, events = _found(kb, lookup.best, query, tracker, settings, lang)
+            text, card, sources, events = _found(kb, lookup, query, tracker, settings, lang)
             dispatcher.utter_message(text=text)
             # Rendered by channels that show cards (LINE Flex); the gateway passes `cards` on in meta.
             dispatcher.utter_message(json_message={"cards": [card]})
             send_sources(dispatcher, sources)
             return events
-        if lookup.status == "ambiguous" and lookup.candidates:
-            dispatcher.utter_message(
-                text=render("item_ambiguous", lang, query=query), buttons=_buttons(lookup, settings.max_buttons, lang)
-            )
-            return []
+        buttons = _buttons(lookup, min(settings.max_buttons, MAX_CANDIDATES), lang)
+        if lookup.status == "ambiguous" and buttons:
+            # Close candidates of different categories, or only a similarity match: never a category, ask.
+            key = "item_unsure" if lookup.method in UNSURE_METHODS else "item_ambiguous"
+            dispatcher.utter_message(text=render(key, lang, query=query, phone=CONSULT_PHONE), buttons=buttons)
+            send_sources(dispatcher, [CONSULT_SOURCE])
+            return [SlotSet("item", None)]
+        if lookup.status == "unknown":
+            dispatcher.utter_message(text=render("item_unknown", lang, query=query, phone=CONSULT_PHONE))
+            send_sources(dispatcher, [CONSULT_SOURCE])
+            return [SlotSet("item", None)]
+        if lookup.asks_day and lookup.asked_category in kb.knowledge.categories:
+            # 「燃えるごみは何曜日？」 classified as an item question: it asks for a category's day, not an item.
+            return await ActionCollectionDays().run(dispatcher, tracker, domain)
         # Near misses (below the match threshold) are offered as guesses; the resident decides.
-        guesses = _buttons(lookup, settings.max_buttons, lang)
         text = render("item_not_found", lang, query=query, phone=CONSULT_PHONE)
-        if guesses:
+        if buttons:
             text += "\n" + render("item_guesses", lang)
-        dispatcher.utter_message(text=text, buttons=guesses)
+        dispatcher.utter_message(text=text, buttons=buttons)
         send_sources(dispatcher, [CONSULT_SOURCE])
         return [SlotSet("item", None)]

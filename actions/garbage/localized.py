@@ -44,8 +44,9 @@ def category_how(category: Category, lang: str) -> str:
 def item_how(item: Item, category: Category, lang: str) -> tuple[list[str], str]:
     """Reply lines on how to put the item out, and the how-to text alone (for the card).
 
-    Japanese keeps the item's own how-to and notes. Other languages get the curated how-to of the category; the
-    item's Japanese how-to and notes only when nothing is curated, labelled as Japanese.
+    Every language gets the item's own how-to and notes where they are curated (i18n/item_texts), else the curated
+    how-to of the category; a text with no curated translation is shown in Japanese, labelled as Japanese, so a
+    safety note (a battery's fire risk) is never dropped.
     """
     if lang == DEFAULT_LANG:
         how = display(item.how or category.how)
@@ -53,9 +54,41 @@ def item_how(item: Item, category: Category, lang: str) -> tuple[list[str], str]
         if item.notes:
             lines.append(render("item_notes", lang, notes=display(item.notes)))
         return lines, how
-    curated = content.category_how(category.id, lang)
-    if curated:
-        how = display(curated)
-        return [render("item_how", lang, how=how)], how
-    japanese = "".join(display(text) for text in (item.how or category.how, item.notes) if text and text.strip())
-    return ([render("item_details_ja", lang, text=japanese)] if japanese else []), japanese
+    lines: list[str] = []
+    untranslated: list[str] = []
+    how = ""
+    if item.how:
+        curated = content.item_text(item.how, lang)
+        if curated:
+            how = display(curated)
+        else:
+            untranslated.append(item.how)
+    if not how:
+        how = display(content.category_how(category.id, lang) or "")
+    if how:
+        lines.append(render("item_how", lang, how=how))
+    if item.notes:
+        note = content.item_text(item.notes, lang)
+        if note:
+            lines.append(render("item_notes", lang, notes=display(note)))
+        else:
+            untranslated.append(item.notes)
+    if not how and not item.how and category.how.strip():
+        untranslated.insert(0, category.how)
+    japanese = "".join(display(text) for text in untranslated if text.strip())
+    if japanese:
+        lines.append(render("item_details_ja", lang, text=japanese))
+    return lines, how or japanese
+
+
+def data_text(ja_text: str, lang: str) -> str:
+    """A Japanese text of the data in `lang` (i18n/item_texts), else the Japanese labelled as Japanese."""
+    if lang == DEFAULT_LANG:
+        return display(ja_text)
+    curated = content.item_text(ja_text, lang)
+    return display(curated) if curated else render("in_japanese", lang, text=display(ja_text))
+
+
+def plastic_note(item: Item, notice: str | None, lang: str) -> str:
+    """The coming プラスチック資源 change (2027-12) for a plastic item, in `lang` ("" for other items)."""
+    return data_text(notice, lang) if notice and getattr(item, "plastic", False) else ""

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 SLOT_TOWN = "town"  # town as printed in the official table, e.g. 稲荷町1～3丁目
 SLOT_WARD = "town_ward"  # its ward, e.g. 中央区
+SLOT_ASKED = "asked_category"  # category ids (comma-separated) asked before the town was known
 
 
 @dataclass(frozen=True)

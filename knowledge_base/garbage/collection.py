@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+
+import jaconv
 
 from knowledge_base.core.normalize import normalize
 from knowledge_base.garbage.models import WARDS, Town
@@ -103,15 +108,36 @@ def _kanji_number(text: str) -> int:
 class TownMatcher:
     """Finds the rows of the collection-day table that a resident's message names."""
 
-    def __init__(self, towns: tuple[Town, ...]) -> None:
+    def __init__(self, towns: tuple[Town, ...], readings: Mapping[tuple[str, str], str] | None = None) -> None:
+        """`readings`: (ward, town base) -> katakana reading (town_readings.csv), for hiragana and romaji."""
         self._by_base: dict[str, list[Town]] = {}
         for town in towns:
             self._by_base.setdefault(_town_key(town.base), []).append(town)
+        by_reading: dict[str, list[Town]] = {}
+        self._by_roman: dict[str, list[Town]] = {}
+        self._weak_roman: set[str] = set()  # 「Honda」 for 誉田町: only with a ward or a chome (Honda is also a car)
+        for town in towns:
+            kana = (readings or {}).get((town.ward, town.base))
+            if not kana:
+                continue
+            reading = _town_key(kana)
+            if len(reading) >= _MIN_READING and reading not in self._by_base:
+                by_reading.setdefault(reading, []).append(town)
+            strong, weak = roman_keys(kana)
+            for key in (*strong, *weak):
+                self._by_roman.setdefault(key, []).append(town)
+            self._weak_roman.update(weak)
+        self._by_base.update(by_reading)
         self._bases = sorted(self._by_base, key=len, reverse=True)
         self._wards = {_town_key(ward): ward for ward in WARDS}
+        self._longest_roman = max((len(key) for key in self._by_roman), default=0)
 
     def find(self, text: str) -> list[Town]:
         """Towns named in `text`, longest name first; several rows when the message does not say which."""
+        if _LATIN.search(text):
+            found = self._find_roman(text)
+            if found:
+                return found
         key = _town_key(text.replace("千葉市", ""))
         wards = set()
         for ward_key, ward in self._wards.items():
@@ -145,3 +171,96 @@ class TownMatcher:
             return whole or rows
         # No chome given: a whole-town row (都町) first, then the chome rows (都町1～8丁目).
         return sorted(rows, key=lambda t: (t.chome is not None, t.ward, t.name))
+
+    def _find_roman(self, text: str) -> list[Town]:
+        """「Makuhari Hongo 1-chome」, 「Aoba-cho, Chuo-ku」, 「aobacho」: whole words only, longest name first."""
+        plain = _ROMAN_NOISE.sub(" ", _strip_accents(text).lower())
+        wards = {ward for word, ward in _ROMAN_WARDS.items() if re.search(rf"\b{word}[\s-]*(?:ku|ward)\b", plain)}
+        plain = re.sub(rf"\b(?:{'|'.join(_ROMAN_WARDS)})[\s-]*(?:ku|ward)\b", " ", plain)
+        tokens = re.findall(r"[a-z]+|[0-9]+", plain)
+        results: list[Town] = []
+        i = 0
+        while i < len(tokens):
+            match = None
+            joined = ""
+            for j in range(i, min(len(tokens), i + 4)):
+                if tokens[j].isdigit():
+                    break
+                joined += tokens[j]
+                key = _roman_norm(joined)
+                if key in self._by_roman:
+                    match = (key, j)
+            if match is None:
+                i += 1
+                continue
+            key, j = match
+            rest = ""
+            if j + 1 < len(tokens) and tokens[j + 1].isdigit():
+                rest = f"{tokens[j + 1]}丁目"
+            elif key in self._weak_roman and not wards:
+                i = j + 1
+                continue
+            rows = self._by_roman[key]
+            base = _town_key(rows[0].base)
+            for town in self._rows_for(base, rest, wards) if base in self._by_base else rows:
+                if town in rows and town not in results:
+                    results.append(town)
+            i = j + 1
+        return results
+
+
+_MIN_READING = 4  # 「ほんちょう」 yes; shorter readings turn up inside ordinary words
+_LATIN = re.compile(r"[A-Za-z]")
+_ROMAN_NOISE = re.compile(r"[^a-z0-9]+")
+_ROMAN_WARDS = {
+    "chuo": "中央区",
+    "chuou": "中央区",
+    "hanamigawa": "花見川区",
+    "inage": "稲毛区",
+    "wakaba": "若葉区",
+    "midori": "緑区",
+    "mihama": "美浜区",
+}
+_ROMAN_SUFFIXES = ("cho", "machi")  # 町 is read ちょう or まち; residents write either (and sometimes neither)
+
+
+def _strip_accents(text: str) -> str:
+    """「Ōyumino」 -> 「Oyumino」, 「Chūō」 -> 「Chuo」."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _roman_norm(text: str) -> str:
+    """One spelling for the ways residents romanise: chou/chō/cho, hongou/hongo, shinbashi/shimbashi, icchome."""
+    text = re.sub(r"[^a-z0-9]", "", text.lower())
+    text = text.replace("cch", "tch").replace("mb", "nb").replace("mp", "np").replace("mm", "nm")
+    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u"), ("oh", "o")):
+        text = text.replace(long, short)
+    return text
+
+
+def roman_keys(kana: str) -> tuple[list[str], list[str]]:
+    """Matching forms of a town reading in romaji: アオバチョウ -> ([aobacho, aobamachi], [aoba]).
+
+    The second list holds weak keys: a bare stem also names ordinary words (誉田町 「Honda」), so it needs a ward or
+    a chome next to it.
+    """
+    roman = _roman_norm(jaconv.kana2alphabet(jaconv.kata2hira(kana)))
+    for suffix in _ROMAN_SUFFIXES:
+        if roman.endswith(suffix) and len(roman) - len(suffix) >= 4:
+            stem = roman[: -len(suffix)]
+            return [roman, *(stem + other for other in _ROMAN_SUFFIXES if other != suffix)], [stem]
+    return [roman], []
+
+
+TOWN_READINGS_CSV = Path("collection_days") / "town_readings.csv"
+
+
+def load_town_readings(data_dir: Path) -> dict[tuple[str, str], str]:
+    """(ward, town base) -> katakana reading from Japan Post's data (empty when the file is missing)."""
+    path = Path(data_dir) / TOWN_READINGS_CSV
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[1:]
+    return {(ward, base): kana for ward, base, kana in rows}

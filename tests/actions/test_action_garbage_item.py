@@ -86,7 +86,7 @@ async def test_ambiguous_item_asks_with_buttons_that_answer(tracker_for: Any, ru
     assert "「乾電池」は「有害ごみ」です。" in answer.text
 
 
-@pytest.mark.parametrize("text", ["xyzzy", "タイムマシン"])
+@pytest.mark.parametrize("text", ["xyzzy", "ぷにょぷにょ"])
 async def test_unknown_item_suggests_rephrasing_and_the_phone(text: str, tracker_for: Any, run: Any) -> None:
     reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item"))
     assert f"「{text}」は分別リストに見つかりませんでした" in reply.text
@@ -109,3 +109,112 @@ async def test_a_similarity_match_says_which_item_it_answers(text: str, kb: Any,
     if lookup.status == "found":
         assert ("に近い品目として" in reply.text) is (lookup.best.score < 1.0)
         assert f"「{lookup.best.item.name}」" in reply.text
+
+
+# ---- issue 7: yes/no first, day questions, channels, the dictionary, unknown things, other cities --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "first"),
+    [
+        ("ピザの箱って資源？", "ja", "はい、「ピザの箱」は「資源物（古紙・布類）」です。"),
+        ("スプレー缶は燃えるごみでいいの？", "ja", "いいえ、「スプレー缶」は「可燃ごみ」ではありません。「有害ごみ」です。"),
+        ("Is a spray can burnable?", "en", "No: spray can (スプレー缶) is not Burnable waste (可燃ごみ)."),
+    ],
+)
+async def test_a_yes_no_question_gets_yes_or_no_first(
+    text: str, lang: str, first: str, tracker_for: Any, run: Any
+) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item", lang=lang))
+    assert reply.text.startswith(first), reply.text
+
+
+async def test_a_day_question_without_a_town_asks_for_it_and_remembers_the_category(
+    tracker_for: Any, run: Any
+) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("段ボールは何曜日？", "ask_garbage_item"))
+    assert "「資源物（古紙・布類）」の収集日をお調べします" in reply.text
+    assert "Aoba-cho" in reply.text  # a town may be written in romaji
+    assert reply.slot("asked_category") == "koshi_nuno"
+
+
+async def test_a_day_question_with_a_known_town_gets_the_day(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("段ボールは何曜日？", "ask_garbage_item", slots=AOBA))
+    assert "中央区青葉町の次の資源物（古紙・布類）の収集日は11月24日(火)" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("タイヤを捨てたい", "「タイヤ」は千葉市では収集しません（排出禁止物等）。"),
+        ("リチウムイオン電池", "はごみステーションには出せません（区役所等の回収拠点へ）。"),
+    ],
+)
+async def test_things_the_city_does_not_collect_are_answered_as_such(
+    text: str, line: str, tracker_for: Any, run: Any
+) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item"))
+    assert line in reply.text
+    assert "です。" not in reply.text.splitlines()[0]  # never 「…は排出禁止物等です」 as if it were a bag
+
+
+async def test_a_size_rule_entry_gives_both_outcomes(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("IHクッキングヒーターは何ごみ？", "ask_garbage_item"))
+    assert "「不燃ごみまたは粗大ごみ」" in reply.text
+    assert "50cm" in reply.text and "粗大ごみ受付センター" in reply.text
+
+
+async def test_a_dictionary_entry_says_where_the_answer_comes_from(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("アイロン台", "ask_garbage_item"))
+    assert "「アイロン台」は「粗大ごみ」です。" in reply.text
+    assert "ごみ分別事典」（2014年版）" in reply.text and CONSULT in reply.text
+    assert "https://www.city.chiba.jp/kankyo/junkan/shushugyomu/gomibunbetujiten.html" in reply.sources
+
+
+@pytest.mark.parametrize(("lang", "fragment"), [("ja", "プラスチック資源"), ("en", "Plastic resources")])
+async def test_plastic_items_mention_the_coming_change(lang: str, fragment: str, tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("ポリバケツ", "ask_garbage_item", lang=lang))
+    assert fragment in reply.text and "2027" in reply.text
+    egg = await run(ActionGarbageItem(), tracker_for("卵の殻", "ask_garbage_item", lang=lang))
+    assert "2027" not in egg.text
+
+
+@pytest.mark.parametrize("text", ["牛を捨てたい", "宇宙船は何ごみ？", "ふわもこぴょんは何ごみですか"])
+async def test_things_that_are_not_household_items_get_no_category(text: str, tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item"))
+    assert "家庭ごみの品目として分かりませんでした" in reply.text
+    assert CONSULT in reply.text
+    assert "」です。" not in reply.text and reply.buttons == []
+
+
+async def test_another_city_is_answered_as_chiba_only(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("船橋市の粗大ごみの出し方", "ask_garbage_item"))
+    assert "ご案内できるのは千葉市のごみの出し方だけです。船橋市のルールは船橋市に" in reply.text
+
+
+async def test_an_unknown_gas_cylinder_is_never_a_snowboard(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for("an unknown gas cylinder", "ask_garbage_item", lang="en"))
+    assert "snowboard" not in reply.text.lower() and "スノーボード" not in json.dumps(reply.buttons, ensure_ascii=False)
+    assert "Bulky waste (粗大ごみ)" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "fragment"),
+    [
+        ("우산은 어떻게 버려요?", "ko", "(不燃ごみ)"),  # particle attached
+        ("Tôi muốn vứt cái ô cũ", "vi", "(不燃ごみ)"),
+        ("vut pin kho o dau", "vi", "(有害ごみ)"),  # no diacritics
+    ],
+)
+async def test_items_inside_sentences_in_other_languages(
+    text: str, lang: str, fragment: str, tracker_for: Any, run: Any
+) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item", lang=lang))
+    assert fragment in reply.text.splitlines()[0], reply.text
+
+
+async def test_item_notes_are_in_the_residents_language(tracker_for: Any, run: Any) -> None:
+    """The battery's instructions (a fire risk) used to be shown "(in Japanese)"."""
+    reply = await run(ActionGarbageItem(), tracker_for("モバイルバッテリー", "ask_garbage_item", lang="en"))
+    assert "(in Japanese)" not in reply.text
+    assert "fire" in reply.text.lower()

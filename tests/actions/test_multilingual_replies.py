@@ -216,7 +216,8 @@ async def test_collection_days_in_the_language(
 @pytest.mark.parametrize("lang", OTHER_THAN_JA)
 async def test_asking_for_the_town_is_in_the_language(lang: str, tracker_for: Any, run: Any) -> None:
     reply = await run(ActionCollectionDays(), tracker_for("ごみの日", lang=lang))
-    assert "中央区青葉町" in reply.text  # the example is written as the resident must write it
+    assert "中央区青葉町" in reply.text  # the example is written as the signs write it
+    assert "Aoba-cho" in reply.text  # ... and in romaji, which a newly arrived resident can type
     assert "お住まいの町名" not in reply.text
     if lang != "ja-easy":
         assert _own_words(reply.text, lang)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.garbage.collection import TownMatcher, describe, next_dates, parse_pattern
+from knowledge_base.garbage.collection import TownMatcher, describe, load_town_readings, next_dates, parse_pattern
 from knowledge_base.garbage.models import load_knowledge, load_towns, split_town_name
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
@@ -87,7 +87,7 @@ def test_split_town_name(name: str, base: str, chome: set[int] | None) -> None:
 
 @pytest.fixture(scope="module")
 def real_towns() -> TownMatcher:
-    return TownMatcher(load_towns(REAL_DATA))
+    return TownMatcher(load_towns(REAL_DATA), load_town_readings(REAL_DATA))
 
 
 @pytest.mark.parametrize(
@@ -121,6 +121,41 @@ def test_find_real_towns(real_towns: TownMatcher, message: str, expected: list[s
 @pytest.mark.parametrize("message", ["若葉区", "中央区", "今日はいい天気", "", "千葉市"])
 def test_no_town_in_message(real_towns: TownMatcher, message: str) -> None:
     assert real_towns.find(message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # Romanised, as a newly arrived resident writes them (readings from Japan Post's data).
+        ("I live in Makuhari Hongo 1-chome, when is PET bottle day?", ["花見川区幕張本郷1・3・5丁目"]),
+        ("Makuhari Hongo 2 chome", ["花見川区幕張本郷2・4・6・7丁目"]),
+        ("Aoba-cho, Chuo-ku", ["中央区青葉町"]),
+        ("aobacho", ["中央区青葉町"]),
+        ("Aoba-machi", ["中央区青葉町"]),
+        ("Chūō 2-chome", ["中央区中央1～4丁目"]),
+        ("Mihama Ward, Utase 2", ["美浜区打瀬2・3丁目"]),
+        ("Oyumino Minami 3", ["緑区おゆみ野南1～3丁目"]),
+        ("I live in Inage-ku Konakadai", ["稲毛区小中台町"]),
+        ("tôi sống ở Kemigawa-cho 5", ["花見川区検見川町1～3・5丁目"]),
+        # Hiragana readings, chome as numbers or kana.
+        ("あおばちょうです", ["中央区青葉町"]),
+        ("まくはりほんごう3ちょうめ", ["花見川区幕張本郷1・3・5丁目"]),
+    ],
+)
+def test_find_towns_in_romaji_and_hiragana(real_towns: TownMatcher, message: str, expected: list[str]) -> None:
+    assert [town.label for town in real_towns.find(message)] == expected
+
+
+@pytest.mark.parametrize("message", ["Chuo-ku", "Mihama Ward", "Hello, how are you?", "I want to throw away a honda"])
+def test_romaji_without_a_town(real_towns: TownMatcher, message: str) -> None:
+    assert real_towns.find(message) == []
+
+
+def test_every_town_but_two_has_a_reading() -> None:
+    """Japan Post lists every town of the table except 蘇我町 and 道場北町 (printed by scripts/town_readings.py)."""
+    readings = load_town_readings(REAL_DATA)
+    towns = {(town.ward, town.base) for town in load_towns(REAL_DATA)}
+    assert towns - set(readings) == {("中央区", "蘇我町"), ("中央区", "道場北町")}
 
 
 def test_same_town_name_in_two_wards_is_ambiguous_until_the_ward_is_given(fixture_data: Path) -> None:

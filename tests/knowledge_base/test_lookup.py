@@ -58,9 +58,11 @@ def test_lookup_found(kb: GarbageKnowledge, message: str, name: str, method: str
     assert result.best.score == 1.0
 
 
-def test_vector_lookup_for_an_unlisted_spelling(kb: GarbageKnowledge) -> None:
-    result = kb.lookup_item("すぷれい缶")  # misspelt: no exact or contained match
-    assert result.status == "found" and result.method == "vector"
+def test_a_one_letter_misspelling_is_corrected_and_said(kb: GarbageKnowledge) -> None:
+    """「すぷれい缶」 is one edit from スプレー缶: found by typo correction, with a score below 1.0 so that the reply
+    says which item it read. (A similarity match alone is never stated: test_matcher.py.)"""
+    result = kb.lookup_item("すぷれい缶")
+    assert result.status == "found" and result.method == "fuzzy"
     assert result.best is not None and result.best.item.name == "スプレー缶"
     assert 0.5 <= result.best.score < 1.0
 
