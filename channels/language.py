@@ -4,6 +4,11 @@ Precedence for one turn: an explicit `lang` in the request (remembered as the se
 remembered choice when the request has no `lang` > detection. `lang: "auto"` forgets the choice and detects
 every message, with the sender's last reply language as the tie-breaker for short or ambiguous text.
 
+A payload (`/intent` or `/intent{...}`: the text of a button or postback the assistant offered) is never detected —
+its JSON is no language (「/ask_garbage_item{"item": "電池"}」 reads as Indonesian). It is answered in the requested
+code (the web page sends the language of the answer the button came with), else the sender's choice, else the language
+of their last reply, else Japanese (`payload_language`); and its code is not remembered as a choice.
+
 `decide_language` is the seam: another decider with the same signature can be passed to
 `create_app(..., decide_language=...)` without touching the routes.
 """
@@ -79,6 +84,18 @@ def decide_language(requested: str | None, text: str, user: UserLanguage = NO_HI
         return user.last or DEFAULT_LANG
 
 
+def is_payload(text: str) -> bool:
+    """Whether Rasa reads `text` as a payload (an intent, maybe with entities) rather than as a sentence."""
+    return text.lstrip().startswith("/")
+
+
+def payload_language(requested: str | None, user: UserLanguage = NO_HISTORY) -> str:
+    """Reply language for a payload turn (see the module docstring): the sender's current language, never detected."""
+    if requested is not None and requested != AUTO:
+        return requested
+    return user.chosen or user.last or DEFAULT_LANG
+
+
 class LanguageMemory:
     """Each sender's language, in this process only: least recently seen senders are dropped first, and an entry
     expires `ttl` seconds after the sender's last turn. Holds codes only; nothing here is logged."""
@@ -107,8 +124,11 @@ class LanguageMemory:
             return NO_HISTORY
         return user
 
-    def remember(self, sender_id: str, requested: str | None, used: str) -> UserLanguage:
-        """Record one turn: an explicit code becomes the choice, "auto" clears it, no `lang` keeps it."""
+    def remember(self, sender_id: str, requested: str | None, used: str, *, payload: bool = False) -> UserLanguage:
+        """Record one turn: an explicit code becomes the choice, "auto" clears it, no `lang` keeps it. A payload turn's
+        code is the language of the answer its button came with, not a choice: it keeps the choice as it was."""
+        if payload and requested != AUTO:
+            requested = None
         chosen = self.get(sender_id).chosen if requested is None else requested
         user = UserLanguage(chosen=None if chosen == AUTO else chosen, last=used)
         self._entries[sender_id] = (self._clock() + self._ttl, user)

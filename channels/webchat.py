@@ -1,5 +1,14 @@
 """Web chat: the JSON chat API (POST /api/chat), the page's own words (GET /api/ui/{lang}) and the page (GET /,
-/static/*)."""
+/static/*).
+
+POST /api/chat `{"sender_id": str, "text": str, "lang"?: "auto" | code}` (the contract in ARCHITECTURE.md). The reply
+language follows channels/language.py; a `text` that is a payload (`/intent{...}`, a button the assistant offered) is
+never run through language detection: it is answered in `lang` when that is a code, else in the sender's current
+language. The page sends, with a button's payload, the language of the answer the button came with (never "auto").
+
+The page keeps its sender id and the transcript in the browser's storage (nothing more is stored here); "new
+conversation" starts over with a new sender id, so Rasa starts with an empty conversation (no town, no item). The
+earlier conversation stays in Rasa's tracker store as any conversation does."""
 
 from __future__ import annotations
 
@@ -21,7 +30,13 @@ from channels.errors import (
 )
 from channels.forget import FORGETTER, LINE_SENDER_PREFIX, forget_requested
 from channels.jsonutil import json_response
-from channels.language import LANGUAGE_MEMORY, LanguageDecider, validate_requested
+from channels.language import (
+    LANGUAGE_MEMORY,
+    LanguageDecider,
+    is_payload,
+    payload_language,
+    validate_requested,
+)
 from channels.rasa_client import RASA_CLIENT, SETTINGS, ChatMessage, ChatMeta, parse_reply
 from translations import languages
 from translations.ui import ui_strings
@@ -113,9 +128,12 @@ async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     chat_request = parse_chat_request(await read_json_object(request, settings.max_body_bytes), settings.max_text_chars)
     sender_id, memory = chat_request["sender_id"], request.app[LANGUAGE_MEMORY]
-    lang = request.app[LANGUAGE_DECIDER](chat_request["lang"], chat_request["text"], memory.get(sender_id))
-    memory.remember(sender_id, chat_request["lang"], lang)
-    body = await request.app[RASA_CLIENT].post(sender_id, chat_request["text"], lang=lang, channel="web")
+    requested, text, user = chat_request["lang"], chat_request["text"], memory.get(sender_id)
+    payload = is_payload(text)
+    # A payload's JSON is no language: never let it reach detection (or a custom decider), whatever it says.
+    lang = payload_language(requested, user) if payload else request.app[LANGUAGE_DECIDER](requested, text, user)
+    memory.remember(sender_id, requested, lang, payload=payload)
+    body = await request.app[RASA_CLIENT].post(sender_id, text, lang=lang, channel="web")
     reply = parse_reply(body)
     if forget_requested(body):
         await _forget(request, sender_id)
@@ -123,7 +141,7 @@ async def chat(request: web.Request) -> web.Response:
     # Metadata only: the message text and sender id stay out of the logs.
     log.info(
         "chat lang=%s chars=%d intent=%s confidence=%.2f fallback=%s",
-        lang, len(chat_request["text"]), meta["intent"] or "-", meta["confidence"], meta["fallback"],
+        lang, len(text), meta["intent"] or "-", meta["confidence"], meta["fallback"],
     )  # fmt: skip
     return json_response(ChatResponse(lang=lang, messages=reply["messages"], meta=meta))
 

@@ -1,7 +1,9 @@
 """The domains of the action server, found by package (`actions/<domain>/__init__.py`), for help and fallback.
 
 Each domain package declares `CONTACT_OFFICE` (the office id of its desk in the places data) and `HELP_BUTTONS`
-(message key of the title, payload); its message catalogue has `capability_<domain>`. Nothing here names a domain.
+(message key of the title, payload), and may declare `FALLBACK_CLAIM` ("module:function", an async function
+(dispatcher, tracker, domain) -> events or None) to answer a message the NLU did not place but the domain recognises
+for certain; its message catalogue has `capability_<domain>`. Nothing here names a domain.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _ACTIONS_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,6 +23,7 @@ class ActionDomain:
     name: str
     contact_office: str | None
     help_buttons: tuple[tuple[str, str], ...]
+    fallback_claim: str | None = None  # "module:function"
 
     @property
     def capability_key(self) -> str:
@@ -38,6 +42,7 @@ def action_domains() -> tuple[ActionDomain, ...]:
                 name=module.name,
                 contact_office=getattr(package, "CONTACT_OFFICE", None),
                 help_buttons=tuple(getattr(package, "HELP_BUTTONS", ())),
+                fallback_claim=getattr(package, "FALLBACK_CLAIM", None),
             )
         )
     return tuple(found)
@@ -46,3 +51,13 @@ def action_domains() -> tuple[ActionDomain, ...]:
 def contact_office(domain: str | None) -> str | None:
     """The desk that answers for a domain (None for an unknown domain)."""
     return next((d.contact_office for d in action_domains() if d.name == domain), None)
+
+
+def fallback_claims() -> list[Any]:
+    """The domains' fallback claims as callables, in domain order."""
+    claims = []
+    for domain in action_domains():
+        if domain.fallback_claim:
+            module, _, function = domain.fallback_claim.partition(":")
+            claims.append(getattr(importlib.import_module(module), function))
+    return claims

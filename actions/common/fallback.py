@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.contacts import CALL_CENTRE_OFFICE, CALL_CENTRE_PHONE
-from actions.common.domains import action_domains
+from actions.common.domains import action_domains, fallback_claims
 from actions.common.kb import loaded_kb, places_or_none
 from actions.common.offices import office_phone
 from actions.common.replies import lang_of, latest_text
@@ -77,5 +77,13 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        for claim in fallback_claims():
+            try:
+                events = await claim(dispatcher, tracker, domain)
+            except Exception:  # a domain's claim must never cost the resident the fallback reply
+                logger.exception("a fallback claim failed")
+                events = None
+            if events is not None:
+                return events
         await send_fallback(dispatcher, tracker, lang_of(tracker))
         return []

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
-from actions.common.kb import kb_async
+from actions.common.kb import kb_async, loaded_kb
 from actions.common.replies import (
     capitalized,
     format_date,
@@ -191,3 +191,28 @@ class ActionGarbageItem(Action):
         dispatcher.utter_message(text=text, buttons=buttons)
         send_sources(dispatcher, [CONSULT_SOURCE])
         return [SlotSet("item", None)]
+
+
+CLAIM_COVERAGE = 0.5  # the item name must be at least half of the message's item phrase
+
+
+async def claim_fallback(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[EventType] | None:
+    """Answer as an item question a message the NLU sent to the fallback when a known item name makes up most of it
+    (「ビーサン壊れた」, 「欠けた湯呑み」); None leaves it to the fallback ("do i need an umbrella this afternoon"
+    names an item but is about the weather). Never waits for the knowledge base to load."""
+    from knowledge_base.core.normalize import normalize
+    from knowledge_base.garbage.query import item_phrases
+
+    kb = loaded_kb()
+    text = latest_text(tracker)
+    if kb is None or not text or text.startswith("/"):
+        return None
+    lookup = await asyncio.to_thread(kb.garbage.lookup_item, text, lang_of(tracker))
+    if lookup.status != "found" or lookup.best is None or lookup.other_city:
+        return None
+    core = normalize(item_phrases(text).core)
+    if not core or len(normalize(lookup.best.matched)) / len(core) < CLAIM_COVERAGE:
+        return None
+    return await ActionGarbageItem().run(dispatcher, tracker, domain)

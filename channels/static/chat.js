@@ -1,30 +1,73 @@
 // Web chat for the Chiba City Assistant: talks to POST /api/chat (same origin), no build step, no dependencies.
 // UI strings come from the server through i18n.js (window.CHIBA_I18N), loaded first; the picker in index.html lists
 // the languages (with their HTML lang tags).
+//
+// The conversation survives a reload: the sender id and the transcript (questions, answers, buttons, sources) stay in
+// this browser's localStorage, nowhere else. "New conversation" clears both and takes a new sender id, so the
+// assistant starts over too (it remembers a town or an item per sender id). Questions are sent one at a time, in
+// order: one asked while an answer is pending waits, marked as waiting, and every answer goes under its own question.
 "use strict";
 
 (() => {
   const SENDER_KEY = "chiba-assistant.sender-id";
   const LANG_KEY = "chiba-assistant.lang";
+  const TRANSCRIPT_KEY = "chiba-assistant.transcript";
   const MAX_CHARS = 2000;
+  const COUNTER_FROM = 1600; // the character counter appears when the text nears the limit
+  const MAX_SAVED = 200; // transcript entries kept in storage (the oldest go first)
   const HELPLINE_TEL = "043-204-5380";
-  const I18N = window.CHIBA_I18N || { fallback: {}, load: () => Promise.resolve(null) };
+  const I18N = window.CHIBA_I18N || {
+    fallback: {},
+    load: () => Promise.resolve(null),
+    page: () => ({}),
+    starters: [],
+  };
   const RTL = new Set(["ar", "fa", "he", "ur"]); // none of ours today; dir follows the language when one is added
   // Split text into plain parts, web links and Japanese phone numbers (rendered as tel: links).
   const LINKABLE = /(https?:\/\/[^\s<>"'）」]+|0\d{1,4}-\d{1,4}-\d{3,4})/g;
 
   const log = document.getElementById("log");
+  const greeting = document.getElementById("greeting");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const sendButton = document.getElementById("send");
+  const newButton = document.getElementById("new-conversation");
   const langSelect = document.getElementById("lang");
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
+  const counter = document.getElementById("counter");
+  const counterStatus = document.getElementById("counter-status");
   const CODES = new Set([...langSelect.options].map((o) => o.value).filter((code) => code !== "auto"));
-  let pending = 0;
   let ui = "ja"; // language of the page's own strings
   let strings = I18N.fallback; // the page's own strings, in `ui`
+  let pageStrings = I18N.page("ja"); // the words of the page's newer controls (i18n.js), in `ui`
   let uiSwitch = 0; // counts language switches, so a slow answer for an earlier choice is dropped
+
+  // --- storage ------------------------------------------------------------------------------------------------------
+
+  function storageGet(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (_) {
+      return null; // storage disabled (private mode): the id and transcript then last for this page only
+    }
+  }
+
+  function storageSet(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (_) {
+      /* see storageGet; a full storage keeps the previous copy */
+    }
+  }
+
+  function storageRemove(key) {
+    try {
+      localStorage.removeItem(key);
+    } catch (_) {
+      /* see storageGet */
+    }
+  }
 
   function randomId() {
     // crypto.randomUUID needs a secure context; getRandomValues works on plain http too (e.g. a LAN kiosk).
@@ -33,27 +76,34 @@
     return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function storageGet(key) {
-    try {
-      return localStorage.getItem(key);
-    } catch (_) {
-      return null; // storage disabled (private mode): the id then lasts for this page only
-    }
-  }
-
-  function storageSet(key, value) {
-    try {
-      localStorage.setItem(key, value);
-    } catch (_) {
-      /* see storageGet */
-    }
-  }
-
   let senderId = storageGet(SENDER_KEY);
   if (!senderId || senderId.length > 128) {
     senderId = randomId();
     storageSet(SENDER_KEY, senderId);
   }
+
+  // Transcript entries: {role: "user", text, lang} and {role: "bot", text, lang, buttons?, chosen?, sources?,
+  // starters?}; `lang` is the code the server answered in. Kept with the sender id it belongs to.
+  function loadTranscript() {
+    try {
+      const saved = JSON.parse(storageGet(TRANSCRIPT_KEY) || "null");
+      if (saved && saved.sender === senderId && Array.isArray(saved.entries)) {
+        return saved.entries.filter((e) => e && (e.role === "user" || e.role === "bot") && typeof e.text === "string");
+      }
+    } catch (_) {
+      /* a damaged copy: start with an empty conversation */
+    }
+    return [];
+  }
+
+  let transcript = loadTranscript();
+
+  function saveTranscript() {
+    if (transcript.length > MAX_SAVED) transcript = transcript.slice(-MAX_SAVED);
+    storageSet(TRANSCRIPT_KEY, JSON.stringify({ sender: senderId, entries: transcript }));
+  }
+
+  // --- language of the page -----------------------------------------------------------------------------------------
 
   // The HTML lang attribute wants a BCP 47 tag (ja-easy is Japanese, zh is zh-Hans): the picker's option carries it.
   function htmlLang(code) {
@@ -63,7 +113,7 @@
   }
 
   function t(key, values = {}) {
-    const text = strings[key] || I18N.fallback[key] || "";
+    const text = strings[key] || pageStrings[key] || I18N.fallback[key] || "";
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   }
 
@@ -100,6 +150,7 @@
     if (current !== uiSwitch) return; // the resident has picked another language meanwhile
     ui = loaded ? wanted : "ja"; // without the server's strings the page stays Japanese
     strings = loaded || I18N.fallback;
+    pageStrings = I18N.page(ui);
     const tag = htmlLang(ui);
     document.documentElement.lang = tag;
     document.documentElement.dir = RTL.has(tag.split("-")[0]) ? "rtl" : "ltr";
@@ -111,9 +162,9 @@
     setText("label[for='message']", t("web.input_label"));
     setText("#message-hint", t("web.hint", { max: MAX_CHARS }));
     setText("#greeting .bubble", t("web.greeting"));
-    setText("#greeting .visually-hidden", t("web.assistant"));
-    document.getElementById("greeting")?.setAttribute("lang", tag);
+    greeting.setAttribute("lang", tag);
     sendButton.textContent = t("web.send");
+    newButton.textContent = t("page.new_conversation");
     input.placeholder = t("web.placeholder");
     langSelect.querySelector("option[value='auto']").textContent = t("web.language_auto");
 
@@ -133,17 +184,40 @@
     phone.href = "tel:" + HELPLINE_TEL.replace(/-/g, "");
     phone.textContent = HELPLINE_TEL;
     fillWithNodes(document.getElementById("notice"), t("web.notice"), { ai: strong, phone });
-    if (pending > 0) status.textContent = t("web.busy");
+
+    relabel(tag);
+    for (const group of log.querySelectorAll(".starters")) fillStarters(group);
+    for (const note of log.querySelectorAll(".queued-note")) {
+      note.lang = tag;
+      note.textContent = t("page.queued");
+    }
+    for (const retry of log.querySelectorAll(".retry")) {
+      retry.lang = tag;
+      retry.textContent = t("page.retry");
+    }
+    updateCounter();
+    updateBusy();
     document.documentElement.dataset.uiLang = ui; // the page's words are now in `ui` (tests wait for this)
   }
 
-  const savedLang = storageGet(LANG_KEY);
-  if (savedLang && [...langSelect.options].some((o) => o.value === savedLang)) langSelect.value = savedLang;
-  applyUiLanguage();
-  langSelect.addEventListener("change", () => {
-    storageSet(LANG_KEY, langSelect.value);
-    applyUiLanguage();
-  });
+  // The page's own words inside the log (who said what, sources, buttons' group names) follow the page's language,
+  // also for messages restored from an earlier visit.
+  function relabel(tag) {
+    const labels = { user: "web.you", error: "web.error_label", bot: "web.assistant" };
+    for (const who of log.querySelectorAll(".message > .who")) {
+      const role = Object.keys(labels).find((r) => who.parentElement.classList.contains(r)) || "bot";
+      who.lang = tag;
+      who.textContent = t(labels[role]);
+    }
+    for (const box of log.querySelectorAll(".sources")) {
+      box.lang = tag;
+      box.querySelector(".sources-label").textContent = t("web.sources");
+      for (const hint of box.querySelectorAll("a .visually-hidden")) hint.textContent = t("web.new_tab");
+    }
+    for (const group of log.querySelectorAll(".choices")) group.setAttribute("aria-label", t("web.choices"));
+  }
+
+  // --- rendering ----------------------------------------------------------------------------------------------------
 
   function appendLinkified(parent, text) {
     let last = 0;
@@ -165,12 +239,13 @@
     if (last < text.length) parent.append(text.slice(last));
   }
 
+  // A message in the log: at the end, or right `after` a node (an answer goes under its own question).
   function addMessage(role, text, options = {}) {
     const wrapper = document.createElement("div");
     wrapper.className = `message ${role}`;
     if (options.lang) wrapper.lang = options.lang; // a user's text has no known language until the reply says
     const who = document.createElement("span");
-    who.className = "visually-hidden";
+    who.className = "visually-hidden who";
     who.lang = htmlLang(ui);
     who.textContent = t(role === "user" ? "web.you" : role === "error" ? "web.error_label" : "web.assistant");
     const bubble = document.createElement("div");
@@ -178,35 +253,93 @@
     if (role === "user") bubble.textContent = text;
     else appendLinkified(bubble, text);
     wrapper.append(who, bubble);
-    log.append(wrapper);
+    if (options.after) options.after.after(wrapper);
+    else log.append(wrapper);
     return wrapper;
   }
 
-  function addChoices(wrapper, buttons) {
+  // The buttons of an answer. A tap sends the payload in the language of the answer it came with (never "auto": a
+  // payload's JSON is no language to detect); one answer per question, so the group is then inactive.
+  function addChoices(wrapper, entry) {
     const group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", t("web.choices"));
-    for (const { title, payload } of buttons) {
+    entry.buttons.forEach(({ title, payload }, index) => {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "choice";
       button.textContent = title;
+      if (typeof entry.chosen === "number") {
+        button.disabled = true;
+        if (index === entry.chosen) markChosen(button);
+      }
       button.addEventListener("click", () => {
-        // One answer per question: the other choices stay visible but inactive.
         for (const b of group.querySelectorAll("button")) b.disabled = true;
-        button.classList.add("chosen");
-        button.setAttribute("aria-pressed", "true");
+        markChosen(button);
+        entry.chosen = index;
+        saveTranscript();
         input.focus();
-        send(payload, title);
+        ask(payload, { shownAs: title, lang: entry.lang || ui });
       });
       group.append(button);
-    }
+    });
     wrapper.append(group);
   }
 
+  function markChosen(button) {
+    button.classList.add("chosen");
+    button.setAttribute("aria-pressed", "true");
+  }
+
+  // Starter questions (i18n.js): one tab stop, arrow keys move between them (a toolbar); each sends its question in
+  // the page's language, the language of the greeting it came with.
+  function addStarters(wrapper) {
+    const group = document.createElement("div");
+    group.className = "starters";
+    group.setAttribute("role", "toolbar");
+    group.addEventListener("keydown", (event) => {
+      const buttons = [...group.querySelectorAll("button")];
+      const at = buttons.indexOf(document.activeElement);
+      if (at < 0) return;
+      const moves = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1 };
+      let next = moves[event.key];
+      if (event.key === "Home") next = 0;
+      if (event.key === "End") next = buttons.length - 1;
+      if (next === undefined) return;
+      event.preventDefault();
+      focusStarter(buttons, (next + buttons.length) % buttons.length);
+    });
+    wrapper.append(group);
+    fillStarters(group);
+  }
+
+  function focusStarter(buttons, index) {
+    buttons.forEach((b, i) => (b.tabIndex = i === index ? 0 : -1));
+    buttons[index].focus();
+  }
+
+  function fillStarters(group) {
+    group.setAttribute("aria-label", t("page.starters"));
+    group.lang = htmlLang(ui);
+    group.replaceChildren();
+    I18N.starters.forEach((id, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "choice starter";
+      button.dataset.starter = id;
+      button.tabIndex = index === 0 ? 0 : -1;
+      button.textContent = t(`starter.${id}`);
+      button.addEventListener("click", () => {
+        focusStarter([...group.querySelectorAll("button")], index);
+        ask(t(`starter.${id}.ask`), { lang: ui });
+      });
+      group.append(button);
+    });
+  }
+
   function addSources(wrapper, sources) {
-    const safe = sources.filter((url) => /^https?:\/\//.test(url));
+    const safe = sources.filter((url) => typeof url === "string" && /^https?:\/\//.test(url));
     if (safe.length === 0) return;
     const box = document.createElement("div");
     box.className = "sources";
@@ -234,22 +367,53 @@
     wrapper.append(box);
   }
 
-  function renderReply(data, userWrapper) {
-    const lang = htmlLang(typeof data.lang === "string" ? data.lang : ui);
-    userWrapper.lang = lang; // the server detected (or was told) the language of what the user wrote
+  // One transcript entry as a message (live or restored after a reload).
+  function renderEntry(entry, after) {
+    const lang = htmlLang(entry.lang);
+    if (entry.role === "user") return addMessage("user", entry.text, { lang, after });
+    const wrapper = addMessage("bot", entry.text, { lang, after });
+    if (Array.isArray(entry.buttons) && entry.buttons.length > 0) addChoices(wrapper, entry);
+    if (Array.isArray(entry.sources)) addSources(wrapper, entry.sources);
+    if (entry.starters) addStarters(wrapper); // "I did not understand": show what can be asked
+    return wrapper;
+  }
+
+  function buttonsOf(message) {
+    if (!Array.isArray(message.buttons)) return [];
+    return message.buttons
+      .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
+      .map(({ title, payload }) => ({ title, payload }));
+  }
+
+  // The answer to `turn`, under its question; saved with the question. Returns the first answer's message.
+  function renderReply(data, turn) {
+    const code = typeof data.lang === "string" && data.lang ? data.lang : turn.lang !== "auto" ? turn.lang : ui;
+    turn.userWrapper.lang = htmlLang(code); // the server detected (or was told) the language of what the user wrote
     const messages = Array.isArray(data.messages) ? data.messages : [];
-    let lastWrapper = null;
-    for (const message of messages) {
-      lastWrapper = addMessage("bot", String(message.text || ""), { lang });
-      if (Array.isArray(message.buttons) && message.buttons.length > 0) addChoices(lastWrapper, message.buttons);
+    const entries = messages.map((m) => {
+      const entry = { role: "bot", text: String(m.text || ""), lang: code };
+      const buttons = buttonsOf(m);
+      if (buttons.length > 0) entry.buttons = buttons;
+      return entry;
+    });
+    if (entries.length === 0) entries.push({ role: "bot", text: "…", lang: code });
+    const last = entries[entries.length - 1];
+    const meta = data.meta || {};
+    if (Array.isArray(meta.sources) && meta.sources.length > 0) last.sources = meta.sources.map(String);
+    if (meta.fallback === true) last.starters = true;
+    let anchor = turn.userWrapper;
+    let first = null;
+    for (const entry of entries) {
+      anchor = renderEntry(entry, anchor);
+      first = first || anchor;
     }
-    if (lastWrapper === null) lastWrapper = addMessage("bot", "…", { lang });
-    const sources = data.meta && Array.isArray(data.meta.sources) ? data.meta.sources : [];
-    addSources(lastWrapper, sources);
+    transcript.push({ role: "user", text: turn.shownAs, lang: code }, ...entries);
+    saveTranscript();
+    return first;
   }
 
   // The server explains errors in Japanese and English; other languages get our own words for the error's kind.
-  function errorText(data, status) {
+  function errorText(data, statusCode) {
     const error = data && data.error ? data.error : {};
     if (ui === "ja" && error.message_ja) return error.message_ja;
     if (ui === "en" && error.message) return error.message;
@@ -257,40 +421,114 @@
       return t("web.error_too_long", { max: MAX_CHARS });
     }
     if (error.code === "empty_text") return t("web.error_empty");
-    if (status === 504) return t("web.error_timeout");
-    if (status >= 500) return t("common.unavailable");
+    if (statusCode === 504) return t("web.error_timeout");
+    if (statusCode >= 500) return t("common.unavailable");
     return t("web.error_generic");
   }
 
-  // serverFault: the assistant itself failed (5xx, network), so point to the phone line as well.
-  function showError(message, serverFault) {
+  // serverFault: the assistant itself failed (5xx, network), so point to the phone line as well. A failed question
+  // (turn) gets its error right under it, and a retry button when trying again can help.
+  function showError(message, serverFault, turn = null, retryable = false) {
     const text = serverFault ? `${message}\n${t("web.helpline")}` : message;
-    addMessage("error", text, { lang: htmlLang(ui) }); // announced by the log's aria-live region like any other
+    const after = turn ? turn.userWrapper : null;
+    const wrapper = addMessage("error", text, { lang: htmlLang(ui), after }); // announced by the log's live region
+    if (turn && retryable) {
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "retry";
+      retry.lang = htmlLang(ui);
+      retry.textContent = t("page.retry");
+      retry.addEventListener("click", () => {
+        wrapper.remove();
+        if (turn.typed && input.value.trim() === turn.text) {
+          input.value = ""; // the kept text is what is being sent again
+          updateCounter();
+        }
+        input.focus();
+        enqueue(turn);
+      });
+      wrapper.append(retry);
+    }
+    wrapper.scrollIntoView({ block: "nearest" });
+    return wrapper;
   }
 
-  function setBusy(busy) {
-    pending += busy ? 1 : -1;
-    const active = pending > 0;
-    typing.hidden = !active;
-    log.setAttribute("aria-busy", active ? "true" : "false");
-    status.textContent = active ? t("web.busy") : "";
-    if (active) typing.scrollIntoView({ block: "nearest" });
-  }
+  // --- scrolling ----------------------------------------------------------------------------------------------------
 
   function scrollToEnd() {
     log.scrollTop = log.scrollHeight;
   }
 
-  async function send(text, shownAs) {
-    const chosen = langSelect.value;
-    const userWrapper = addMessage("user", shownAs ?? text, { lang: chosen === "auto" ? "" : htmlLang(chosen) });
+  // A new answer is read from its first line: bring its start to the top of the log (as far as the log scrolls).
+  function scrollToStart(element) {
+    const padding = parseFloat(getComputedStyle(log).paddingTop) || 0;
+    log.scrollTop += element.getBoundingClientRect().top - log.getBoundingClientRect().top - padding;
+  }
+
+  // --- sending, one question at a time ------------------------------------------------------------------------------
+
+  let conversation = 0; // bumped by "new conversation": answers for an earlier one are dropped
+  let inFlight = null; // the turn whose answer is awaited
+  const queue = []; // turns waiting for it, oldest first
+
+  function busy() {
+    return (inFlight !== null && inFlight.conversation === conversation) || queue.length > 0;
+  }
+
+  function updateBusy() {
+    const active = busy();
+    typing.hidden = !active;
+    status.textContent = active ? t("web.busy") : "";
+    if (active) typing.scrollIntoView({ block: "nearest" });
+  }
+
+  function markQueued(turn, queued) {
+    const note = turn.userWrapper.querySelector(".queued-note");
+    turn.userWrapper.classList.toggle("queued", queued);
+    if (queued && !note) {
+      const added = document.createElement("span");
+      added.className = "queued-note";
+      added.lang = htmlLang(ui);
+      added.textContent = t("page.queued");
+      turn.userWrapper.append(added);
+    } else if (!queued && note) {
+      note.remove();
+    }
+  }
+
+  // Ask a question: it shows at once; it is sent when the answers before it have arrived.
+  // lang: what to send as `lang` (the picker's value for typed text; the answer's language for a button).
+  function ask(text, { shownAs = text, lang = langSelect.value, typed = false } = {}) {
+    const userWrapper = addMessage("user", shownAs, { lang: lang === "auto" ? "" : htmlLang(lang) });
     scrollToEnd();
-    setBusy(true);
+    enqueue({ text, shownAs, lang, typed, userWrapper, conversation });
+  }
+
+  function enqueue(turn) {
+    markQueued(turn, busy());
+    queue.push(turn);
+    updateBusy();
+    pump();
+  }
+
+  async function pump() {
+    if ((inFlight !== null && inFlight.conversation === conversation) || queue.length === 0) return;
+    const turn = queue.shift();
+    inFlight = turn;
+    markQueued(turn, false);
+    const outcome = await post(turn);
+    if (inFlight === turn) inFlight = null;
+    if (turn.conversation === conversation) settle(turn, outcome);
+    updateBusy();
+    pump();
+  }
+
+  async function post(turn) {
     try {
       const response = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ sender_id: senderId, text, lang: chosen }),
+        body: JSON.stringify({ sender_id: senderId, text: turn.text, lang: turn.lang }),
       });
       let data = null;
       try {
@@ -298,14 +536,57 @@
       } catch (_) {
         data = null; // e.g. a proxy's HTML error page
       }
-      if (response.ok && data) renderReply(data, userWrapper);
-      else showError(errorText(data, response.status), response.status >= 500 || !data);
+      return { ok: response.ok && data !== null, data, status: response.status };
     } catch (_) {
-      showError(t("web.error_generic"), true); // network down or server unreachable
-    } finally {
-      setBusy(false);
-      scrollToEnd();
+      return { ok: false, data: null, status: 0 }; // network down or server unreachable
     }
+  }
+
+  function settle(turn, { ok, data, status: code }) {
+    if (ok) {
+      scrollToStart(renderReply(data, turn));
+      return;
+    }
+    const serverFault = code === 0 || code >= 500 || !data;
+    const message = code === 0 ? t("web.error_generic") : errorText(data, code);
+    showError(message, serverFault, turn, serverFault || code === 429);
+    // Keep what the resident typed: it is back in the box (unless they have started a new question).
+    if (turn.typed && !input.value.trim()) {
+      input.value = turn.text;
+      updateCounter();
+    }
+  }
+
+  // --- new conversation ---------------------------------------------------------------------------------------------
+
+  function newConversation() {
+    conversation += 1;
+    queue.length = 0;
+    senderId = randomId();
+    storageSet(SENDER_KEY, senderId);
+    transcript = [];
+    storageRemove(TRANSCRIPT_KEY);
+    for (const node of [...log.children]) if (node !== greeting) node.remove();
+    updateBusy();
+    status.textContent = t("page.new_conversation_done");
+    log.scrollTop = 0;
+    input.focus();
+  }
+
+  // --- the composer -------------------------------------------------------------------------------------------------
+
+  let counterTimer = 0;
+
+  function updateCounter() {
+    const count = [...input.value].length;
+    const near = count >= COUNTER_FROM;
+    const text = near ? t("page.counter", { count, max: MAX_CHARS }) : "";
+    counter.hidden = !near;
+    counter.textContent = text;
+    counter.classList.toggle("over", count > MAX_CHARS);
+    // Said once the resident pauses, not at every key.
+    clearTimeout(counterTimer);
+    counterTimer = setTimeout(() => (counterStatus.textContent = text), 800);
   }
 
   form.addEventListener("submit", (event) => {
@@ -320,8 +601,9 @@
       return;
     }
     input.value = "";
+    updateCounter();
     input.focus();
-    send(text);
+    ask(text, { typed: true });
   });
 
   input.addEventListener("keydown", (event) => {
@@ -330,5 +612,21 @@
       event.preventDefault();
       form.requestSubmit(sendButton);
     }
+  });
+  input.addEventListener("input", updateCounter);
+  newButton.addEventListener("click", newConversation);
+
+  // --- start --------------------------------------------------------------------------------------------------------
+
+  addStarters(greeting);
+  for (const entry of transcript) renderEntry(entry);
+  scrollToEnd();
+
+  const savedLang = storageGet(LANG_KEY);
+  if (savedLang && [...langSelect.options].some((o) => o.value === savedLang)) langSelect.value = savedLang;
+  applyUiLanguage();
+  langSelect.addEventListener("change", () => {
+    storageSet(LANG_KEY, langSelect.value);
+    applyUiLanguage();
   });
 })();

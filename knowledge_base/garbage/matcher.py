@@ -38,6 +38,11 @@ _WORD = re.compile(
 _REDUPLICATED = re.compile(r"\b(\w{2,})-\1\b")  # Indonesian/Malay plural: "botol-botol" -> "botol"
 _LATIN = re.compile(r"[a-z\u00c0-\u024f\u1e00-\u1eff]")
 _MODIFIES = re.compile(r"^(?:の|用の|製の|から出た|についてる|についた|に入った|に入ってた).")  # 「Aの + B」
+_BRACKET = re.compile(r"[()（）\[\]【】［］〔〕]")
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fc]+")
+# After a kana name, kana that only lengthen or bend its last sound: the name is part of a longer word
+# (「なっと」 (ナット) in 「なっとう」, 納豆). Never the first kana of a particle or a question frame.
+_WORD_GOES_ON = re.compile(r"[うぁぃぅぇぉゃゅょっーゥァィェォャュョッ]")
 _SHORT = 4  # a one-word name shorter than this (without diacritics) matches only under the rules of `_short_ok`
 _TYPO_MIN = 5  # words shorter than this are not corrected: too many neighbours
 # Kana (with the prolonged-sound mark and half-width katakana) and kanji: the scripts written without spaces.
@@ -333,18 +338,37 @@ class NameMatcher:
     def contained_names(self, phrase: str) -> list[Name]:
         """The names (one written form) found inside the phrase that end last, longest on ties: the head noun.
         None when that name is followed by 「の」 and more (「ねこのトイレの砂」: the sand, not the litter box)."""
+        return self.contained_parts(phrase)[0]
+
+    def contained_parts(self, phrase: str) -> tuple[list[Name], list[Name]]:
+        """(head, others): the head noun as `contained_names` finds it, and the head nouns of the other parts of a
+        phrase with brackets (「ヘルメット（自転車用）」 -> 自転車, [ヘルメット]): the resident may mean either, and the
+        category may differ. A kana name followed by a kana that lengthens its last sound is part of a longer word
+        and not found (「ナット」 in 「なっとう」)."""
         key = norm(phrase)
         if not key or not self._cjk_keys or len(self._cjk) == 0:
-            return []
-        best: tuple[int, int] | None = None
-        hits: tuple[Name, ...] = ()
+            return [], []
+        hits: list[tuple[int, int, tuple[Name, ...]]] = []  # (start, end exclusive, names)
         for end, (name_key, names) in self._cjk.iter(key):
-            rank = (end, len(name_key))
-            if best is None or rank > best:
-                best, hits = rank, names
-        if best is not None and _MODIFIES.match(key[best[0] + 1 :]):
-            return []
-        return list(hits)
+            if _KANA.fullmatch(name_key) and _WORD_GOES_ON.match(key[end + 1 : end + 2]):
+                continue
+            hits.append((end + 1 - len(name_key), end + 1, names))
+        if not hits:
+            return [], []
+        # 「押し入れから出した…」: a name followed by 「から」 is where the thing was, not the thing.
+        heads = [h for h in hits if not key.startswith("から", h[1])] or hits
+        _start, stop, head = max(heads, key=lambda h: (h[1], h[1] - h[0]))
+        if _MODIFIES.match(key[stop:]):
+            return [], []
+        others: list[Name] = []
+        if _BRACKET.search(phrase):
+            head_ids = {id(name) for name in head}
+            for segment in _BRACKET.split(phrase):
+                if segment.strip() and norm(segment) != key:
+                    found = self.contained_parts(segment)[0]
+                    if not {id(name) for name in found} & head_ids:
+                        others.extend(found)
+        return list(head), others
 
     def fuzzy_names(self, phrase: str) -> list[Name]:
         """Names one edit away from the whole phrase (「すぷれい缶」 -> スプレー缶), for phrases of five or more

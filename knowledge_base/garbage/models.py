@@ -28,9 +28,10 @@ from knowledge_base.core.normalize import normalize
 # "dictionary" = the entry comes only from the 2014 分別事典 (answers say so and give 043-204-5380).
 CERTAINTIES = {"item": ("confirmed", "inferred", "dictionary")}
 ORIGINS = ("curated", "jiten", "both")
-# station: put out at the garbage station; size_rule: one of `alternatives` depending on size; channel: taken
-# elsewhere (application, shop, drop-off point, clinic); not_collected: the city does not take it at all.
-CATEGORY_KINDS = ("station", "size_rule", "channel", "not_collected")
+# station: put out at the garbage station; appointment: the city collects it on application (粗大ごみ); size_rule:
+# one of `alternatives` depending on size; channel: taken elsewhere (shop, drop-off point, office, clinic);
+# not_collected: the city does not take it at all.
+CATEGORY_KINDS = ("station", "appointment", "size_rule", "channel", "not_collected")
 TOWN_CSV = Path("collection_days") / "chiba_city_collection_days.csv"
 COLLECTION_SOURCE = "https://www.city.chiba.jp/kankyo/junkan/shushugyomu/shushubi.html"
 WARDS = ("中央区", "花見川区", "稲毛区", "若葉区", "緑区", "美浜区")

@@ -35,6 +35,7 @@ from knowledge_base.garbage.matcher import (
     is_word_script,
     name_texts,
     norm,
+    words,
 )
 from knowledge_base.garbage.models import Category, Item, Knowledge, Town
 from knowledge_base.garbage.query import (
@@ -263,8 +264,21 @@ class GarbageKnowledge:
 
     def _contained(self, phrase: str) -> ItemLookup | None:
         """The known name inside the phrase that ends last (the head noun in 「AのB」), longest on ties."""
-        names = _full_first(self._names.contained_names(phrase))
-        return self._decide(self._matches(names), method="contained") if names else None
+        head, others = self._names.contained_parts(phrase)
+        names = _full_first(head)
+        if not names:
+            return None
+        found = self._decide(self._matches(names), method="contained")
+        if found.status != "found" or found.best is None:
+            return found
+        # 「ヘルメット（自転車用）」: an item named in another part of a bracketed phrase may be what the resident
+        # means: when its category differs, ask, the head first.
+        category = found.best.item.category
+        extra = [m for m in self._matches(_full_first(others)) if m.item.category != category]
+        if extra:
+            candidates = list({id(m.item): m for m in [*found.candidates, *extra]}.values())
+            return ItemLookup("ambiguous", found.best, candidates[:MAX_CANDIDATES], method="contained")
+        return found
 
     def _in_words(self, query: QueryWords, signals: Signals, langs: frozenset[str] | None) -> ItemLookup | None:
         """Names written in words ("spray can", 「우산」, "payong", "chhata") found as whole words of the message."""
@@ -279,7 +293,14 @@ class GarbageKnowledge:
         content = set(range(len(query.surface))) - signals.stop_positions
         fuzzy = any(span.fuzzy for span in chosen)
         method = "fuzzy" if fuzzy else "exact" if content <= covered else "contained"
-        return self._decide(self._matches(names, FUZZY_SCORE if fuzzy else 1.0), method=method)
+        found = self._decide(self._matches(names, FUZZY_SCORE if fuzzy else 1.0), method=method)
+        uncovered = content - covered
+        # A Vietnamese syllable right after an unknown one ("hoa" in "dieu hoa", air conditioner) or a name found only
+        # by correcting a typo among other unknown words may be another word: ask, that item first.
+        syllable = len(chosen) == 1 and _syllable_of_compound(chosen[0], names, uncovered)
+        if found.status == "found" and uncovered and (syllable or (fuzzy and len(uncovered) >= 2)):
+            return replace(found, status="ambiguous")
+        return found
 
     def _fuzzy(
         self, phrases: Phrases, query: QueryWords, signals: Signals, langs: frozenset[str] | None, cjk: bool
@@ -542,6 +563,17 @@ def _full_first(names: list[Name]) -> list[Name]:
     """Whole names win over base forms (「空き缶」 is the curated item, not every 「空き缶（…）」 entry)."""
     full = [name for name in names if not name.base]
     return full or names
+
+
+def _syllable_of_compound(span: Span, names: list[Name], uncovered: set[int]) -> bool:
+    """A one-syllable Vietnamese name typed without diacritics right after an unknown word ("hoa" in "dieu hoa",
+    điều hòa) is likely the second syllable of another word."""
+    if span.end - span.start != 1 or span.start - 1 not in uncovered:
+        return False
+    return all(
+        name.langs == frozenset({"vi"}) and len(words(name.text)) == 1 and name.text.isascii() and len(name.text) < 4
+        for name in names
+    )
 
 
 def _maximal(spans: list[Span]) -> list[Span]:

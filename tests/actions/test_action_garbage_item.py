@@ -28,7 +28,6 @@ pytestmark = pytest.mark.usefixtures("kb")
         ("ペットボトル", {}, "ペットボトル", "資源物（びん・缶・ペットボトル）"),
         ("新聞紙はどう出す？", {}, "新聞紙", "資源物（古紙・布類）"),
         ("ソファを捨てたい", {}, "ソファ", "粗大ごみ"),
-        ("テレビ", {}, "テレビ", "家電リサイクル法の対象"),
     ],
 )
 async def test_item_is_answered_with_its_category_and_how(
@@ -74,16 +73,17 @@ async def test_no_date_without_a_town_or_a_station_collection(
 
 async def test_ambiguous_item_asks_with_buttons_that_answer(tracker_for: Any, run: Any) -> None:
     reply = await run(ActionGarbageItem(), tracker_for("電池", "ask_garbage_item"))
-    assert "どれのことですか" in reply.text
+    assert "どれのことですか" in reply.text and CONSULT in reply.text
     titles = [button["title"] for button in reply.buttons]
-    assert {"乾電池", "充電式電池"} <= set(titles)
-    assert 2 <= len(titles) <= 4
-    with pytest.raises(KeyError):
-        reply.slot("item")
-    payload = reply.buttons[titles.index("乾電池")]["payload"]
+    assert any("乾電池" in title for title in titles)  # single-use: 有害ごみ
+    assert any("充電式" in title or "ボタン" in title for title in titles)  # taken back by shops
+    assert 2 <= len(titles) <= 3
+    assert reply.slot("item") is None
+    dry = next(title for title in titles if "乾電池" in title)
+    payload = reply.buttons[titles.index(dry)]["payload"]
     entities = json.loads(payload.removeprefix("/ask_garbage_item"))
     answer = await run(ActionGarbageItem(), tracker_for(payload, "ask_garbage_item", entities))
-    assert "「乾電池」は「有害ごみ」です。" in answer.text
+    assert f"「{dry}」は「有害ごみ」です。" in answer.text
 
 
 @pytest.mark.parametrize("text", ["xyzzy", "ぷにょぷにょ"])
@@ -117,8 +117,10 @@ async def test_a_similarity_match_says_which_item_it_answers(text: str, kb: Any,
 @pytest.mark.parametrize(
     ("text", "lang", "first"),
     [
-        ("ピザの箱って資源？", "ja", "はい、「ピザの箱」は「資源物（古紙・布類）」です。"),
-        ("スプレー缶は燃えるごみでいいの？", "ja", "いいえ、「スプレー缶」は「可燃ごみ」ではありません。「有害ごみ」です。"),
+        # The city's answer for a (usually greasy) pizza box is 可燃ごみ: 「資源？」 gets 「いいえ」, then the category.
+        ("ピザの箱って資源？", "ja", "いいえ、「ピザの箱」は「資源物」ではありません。「可燃ごみ」です。"),
+        ("新聞紙って資源ごみ？", "ja", "はい、「新聞紙」は「資源物（古紙・布類）」です。"),
+        ("スプレー缶は燃えるごみでいいの？", "ja", "いいえ、「スプレー缶」は「可燃ごみ」ではありません。"),
         ("Is a spray can burnable?", "en", "No: spray can (スプレー缶) is not Burnable waste (可燃ごみ)."),
     ],
 )
@@ -147,7 +149,9 @@ async def test_a_day_question_with_a_known_town_gets_the_day(tracker_for: Any, r
     ("text", "line"),
     [
         ("タイヤを捨てたい", "「タイヤ」は千葉市では収集しません（排出禁止物等）。"),
-        ("リチウムイオン電池", "はごみステーションには出せません（区役所等の回収拠点へ）。"),
+        ("プリンターのインクカートリッジ", "はごみステーションには出せません（店頭回収協力店へ）。"),
+        ("猫の死体", "はごみステーションには出せません（環境事業所へ申込）。"),
+        ("テレビ", "「テレビ」は千葉市では収集しません（家電リサイクル法の対象）。"),
     ],
 )
 async def test_things_the_city_does_not_collect_are_answered_as_such(

@@ -30,7 +30,7 @@ class FakeKnowledgeBase:
         self.cat = Category("yugai", "有害ごみ", "", "", "#000", None, "", "8:00", _SOURCE)
         self.items = [Item(f"電池{i}", f"でんち{i}", "yugai", "confirmed", _SOURCE) for i in range(6)]
 
-    def lookup_item(self, text: str) -> ItemLookup:
+    def lookup_item(self, text: str, lang: str | None = None) -> ItemLookup:
         matches = [ItemMatch(item, 0.9, item.name) for item in self.items]
         return ItemLookup("ambiguous", matches[0], matches)
 
@@ -132,11 +132,11 @@ def test_today_override_is_used(fixed_today: str) -> None:
     assert ActionSettings.from_env().today() == date.fromisoformat(fixed_today)
 
 
-async def test_ambiguous_item_offers_at_most_four_buttons(
+async def test_ambiguous_item_offers_at_most_three_buttons(
     fake_kb: FakeKnowledgeBase, tracker_for: Any, run: Any
 ) -> None:
     reply = await run(ActionGarbageItem(), tracker_for("電池", "ask_garbage_item"))
-    assert len(reply.buttons) == 4
+    assert len(reply.buttons) == 3  # the fake offers four close candidates
     first = reply.buttons[0]
     assert first["title"] == "電池0"
     assert first["payload"].startswith("/ask_garbage_item{")

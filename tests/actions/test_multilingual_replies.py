@@ -96,7 +96,9 @@ async def test_item_answer_is_in_the_language_with_the_official_term(
     term = content.default_content().category_term(category_id, lang)
     if term:
         assert term in first_line
-    how = content.category_how(category_id, lang)
+    # The item's own how-to in the language (i18n/item_texts) before the category's general one.
+    item = kb.garbage.lookup_item(name).best.item
+    how = (content.item_text(item.how, lang) if item.how else None) or content.category_how(category_id, lang)
     if how:
         assert display(how) in reply.text
     else:  # no curated how-to yet: the item's Japanese one, behind a label in the resident's language

@@ -59,8 +59,8 @@ def stack() -> Iterator[Stack]:
     thread = StackThread()
     thread.start()
     assert thread.ready.wait(timeout=30) and thread.url, "gateway stack did not start"
-    assert thread.backend is not None
-    yield Stack(url=thread.url, backend=thread.backend)
+    assert thread.backend is not None and thread.conversations is not None
+    yield Stack(url=thread.url, backend=thread.backend, conversations=thread.conversations)
     thread.stop()
 
 

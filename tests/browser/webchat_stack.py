@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
 from channels.app import create_app
+from channels.rasa_client import WEBHOOK_PATH
 from settings import GatewaySettings
 
 # The fakes live with the gateway's unit tests; `tests` itself is not importable as a package
@@ -19,11 +23,52 @@ from settings import GatewaySettings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "channels"))
 from gateway_fakes import FakeBackend, fake_action_app, fake_rasa_app
 
+# 「幸町に住んでいます」: the fake Rasa remembers the town per sender, as the real one keeps it in a slot.
+_TOWN = re.compile(r"(\S+?町)に住んでいます")
+
+
+@dataclass
+class Conversations:
+    """What the fake Rasa adds in front of gateway_fakes: a town remembered per sender id (shown in every later
+    reply), and answers held back until the test releases them (to answer a question late)."""
+
+    loop: asyncio.AbstractEventLoop
+    towns: dict[str, str] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)  # messages whose answer waits for release()
+    arrived: list[str] = field(default_factory=list)  # every message, in the order the gateway sent it
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """From the test's thread: answer the held messages now."""
+        self.loop.call_soon_threadsafe(self._released.set)
+
+    @web.middleware
+    async def middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path != WEBHOOK_PATH:
+            return await handler(request)
+        body = await request.json()
+        sender, message = str(body.get("sender")), str(body.get("message"))
+        self.arrived.append(message)
+        if message in self.held:
+            await self._released.wait()
+        response = await handler(request)
+        if match := _TOWN.search(message):
+            self.towns[sender] = match.group(1)
+        town = self.towns.get(sender)
+        if town is None or response.status != 200 or not isinstance(response, web.Response) or not response.body:
+            return response
+        reply = json.loads(bytes(response.body))
+        reply["messages"].append({"text": f"（{town}の情報としてお答えしました）"})
+        return web.json_response(reply)
+
 
 @dataclass
 class Stack:
     url: str
     backend: FakeBackend
+    conversations: Conversations
 
 
 class StackThread(threading.Thread):
@@ -34,6 +79,7 @@ class StackThread(threading.Thread):
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.backend: FakeBackend | None = None
+        self.conversations: Conversations | None = None
         self.url = ""
         self._runners: list[web.AppRunner] = []
 
@@ -47,13 +93,17 @@ class StackThread(threading.Thread):
 
     async def _open_servers(self) -> None:
         self.backend = FakeBackend()
-        rasa = await self._serve(fake_rasa_app(self.backend))
+        self.conversations = Conversations(loop=self.loop)
+        rasa_app = fake_rasa_app(self.backend)
+        rasa_app.middlewares.append(self.conversations.middleware)
+        rasa = await self._serve(rasa_app)
         actions = await self._serve(fake_action_app(self.backend))
         self.url = await self._serve(create_app(GatewaySettings(rasa_url=rasa, action_server_url=actions)))
 
     async def _close_servers(self) -> None:
-        assert self.backend is not None
+        assert self.backend is not None and self.conversations is not None
         self.backend.release.set()
+        self.conversations._released.set()
         for runner in reversed(self._runners):
             await runner.cleanup()
 

@@ -233,6 +233,50 @@ def test_not_that_item(kb: GarbageKnowledge, text: str, lang: str, not_this: str
     assert not (result.status == "found" and result.best is not None and result.best.item.name == not_this), result
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "not_this"),
+    [
+        ("なっとうのたれ", "ja", "くぎ"),  # 「ナット」 (nut) is not the start of 「なっとう」
+        ("may dieu hoa cu", "vi", "花"),  # "hoa" after "dieu" is a syllable of điều hòa, not a flower
+        ("ao dieu hoa hong", "vi", "花"),
+    ],
+)
+def test_a_short_name_inside_a_longer_word_is_not_stated(kb: GarbageKnowledge, text: str, lang: str, not_this: str):
+    result = kb.lookup_item(text, lang)
+    assert not (result.status == "found" and result.best is not None and result.best.item.name == not_this), result
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "name"),
+    [("ナットを捨てたい", "ja", "くぎ"), ("vut hoa o dau", "vi", "花"), ("hoa", "vi", "花")],
+)
+def test_the_short_name_alone_is_still_found(kb: GarbageKnowledge, text: str, lang: str, name: str) -> None:
+    _assert_found(kb.lookup_item(text, lang), name, None)
+
+
+@pytest.mark.parametrize(("text", "names"), [("ヘルメット（自転車用）", {"ヘルメット", "自転車"})])
+def test_items_on_both_sides_of_a_bracket_ask(kb: GarbageKnowledge, text: str, names: set[str]) -> None:
+    """「X（Y）」: the resident may mean X or Y; when their categories differ, ask with both."""
+    result = kb.lookup_item(text, "ja")
+    assert result.status == "ambiguous", result
+    assert names <= {m.item.name for m in result.candidates}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("ミシンを本棚から下ろした", "ミシン"), ("扇風機をたんすから下ろした", "扇風機")]
+)
+def test_a_name_before_kara_is_where_the_thing_was(kb: GarbageKnowledge, text: str, name: str) -> None:
+    _assert_found(kb.lookup_item(text, "ja"), name, None)
+
+
+@pytest.mark.parametrize(("text", "lang", "name"), [("my grandmother left an umbrela in the garden shed", "en", "傘")])
+def test_a_typo_among_many_unknown_words_asks(kb: GarbageKnowledge, text: str, lang: str, name: str) -> None:
+    """A name found only by correcting a typo in a sentence of other unknown words: ask, that item first."""
+    result = kb.lookup_item(text, lang)
+    assert result.status == "ambiguous", result
+    assert result.best is not None and result.best.item.name == name
+
+
 @pytest.mark.parametrize(("text", "lang"), [("ガスボンベ", "ja"), ("電池", "ja"), ("gas cylinder", "en")])
 def test_a_name_without_its_qualifier_asks(kb: GarbageKnowledge, text: str, lang: str) -> None:
     """A dictionary name's qualifier decides the category (「ガスボンベ（卓上カートリッジ式）」 有害ごみ,

@@ -1,0 +1,63 @@
+"""The garbage figures of the held-out set (bench/eval/garbage.yaml) stay where they were measured.
+
+`python -m bench.garbage_accuracy` prints them; this test holds each at the measured value minus a stated margin, so a
+change that makes the assistant confidently wrong more often, or finds fewer items, fails here. Margins: 2 points
+overall; 6 points per language (a language has about 55 sentences: one sentence is 1.8 points; Japanese has 396).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.garbage_accuracy import Figures, figures, load_eval
+
+# Measured on the final tree of the issue-7 session (see the issue note for the command and the table).
+TOP1 = {
+    "ja": 0.85,
+    "en": 0.90,
+    "zh": 0.91,
+    "ko": 0.93,
+    "vi": 0.87,
+    "tl": 0.95,
+    "ne": 0.85,
+    "pt": 0.84,
+    "es": 0.93,
+    "id": 0.96,
+}
+TOP1_ALL = 0.88
+CONFIDENT_WRONG_ALL = 0.035  # 31 of 894, the number to drive to zero: may not grow
+MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
+UNKNOWN_CATEGORISED_MAX = 1  # measured 1 of 46 ("con trâu" read as もみ殻): never more
+OTHER_CITIES_MIN = 15  # of 17
+
+
+@pytest.fixture(scope="module")
+def result(real_kb: Any) -> Figures:
+    return figures(load_eval(), lambda text, lang: real_kb.garbage.lookup_item(text, lang))
+
+
+def test_the_right_category_comes_first_overall(result: Figures) -> None:
+    total = result.total()
+    assert total.top1 / total.n >= TOP1_ALL - MARGIN_ALL
+
+
+@pytest.mark.parametrize("lang", sorted(TOP1))
+def test_the_right_category_comes_first_in_each_language(result: Figures, lang: str) -> None:
+    row = result.per_lang[lang]
+    assert row.top1 / row.n >= TOP1[lang] - MARGIN_LANG, "\n".join(row.failures[:10])
+
+
+def test_confidently_wrong_answers_do_not_grow(result: Figures) -> None:
+    total = result.total()
+    wrong = [line for row in result.per_lang.values() for line in row.failures if "WRONG" in line]
+    assert total.confident_wrong / total.n <= CONFIDENT_WRONG_ALL + 0.005, "\n".join(wrong[:15])
+
+
+def test_unknown_things_get_no_category(result: Figures) -> None:
+    assert len(result.unknown_categorised) <= UNKNOWN_CATEGORISED_MAX, result.unknown_categorised
+
+
+def test_other_cities_are_recognised(result: Figures) -> None:
+    assert result.other_city_recognised >= OTHER_CITIES_MIN, result.other_city_missed
