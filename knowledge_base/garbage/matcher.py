@@ -230,6 +230,22 @@ def base_forms(text: str) -> list[str]:
     return [p for p in dict.fromkeys(parts) if norm(p)]
 
 
+_QUALIFIER_RUN = re.compile(r"[\u4e00-\u9fff々〆]{2,}|[\u30a1-\u30fc]{3,}|[A-Za-z0-9]{3,}")
+
+
+def is_qualified(text: str) -> bool:
+    """A name with a bracketed qualifier: 「カップ（陶器製）」."""
+    return bool(_BRACKETS.search(text))
+
+
+def qualifier_words(text: str) -> list[str]:
+    """Normalised kanji runs (2+), katakana runs (3+) and Latin words (3+) inside the brackets of a dictionary
+    name: 「炊飯器（一升炊き超）」 -> [一升], 「マットレス（スプリングあり）」 -> [スプリング]. Words a resident would
+    write."""
+    inside = " ".join(m.group(0)[1:-1] for m in _BRACKETS.finditer(text))
+    return [norm(w) for w in _QUALIFIER_RUN.findall(inside) if norm(w)]
+
+
 def containable(key: str) -> bool:
     """Long enough to be found inside a Japanese/Chinese sentence without matching by accident (「いす」 in
     「ないすな」); keys without kanji/kana are matched word-wise instead."""
@@ -360,7 +376,10 @@ class NameMatcher:
         _start, stop, head = max(heads, key=lambda h: (h[1], h[1] - h[0]))
         if _MODIFIES.match(key[stop:]):
             return [], []
-        others: list[Name] = []
+        # 「ヘアスプレーの空き缶」: a known thing right before 「の」 + the head is what the head belonged to or held,
+        # and may decide the category: offered too (the caller asks when the category differs).
+        owners = [h for h in hits if h[1] < _start and key[h[1] : _start] == "の"]
+        others: list[Name] = list(max(owners, key=lambda h: h[1] - h[0])[2]) if owners else []
         if _BRACKET.search(phrase):
             head_ids = {id(name) for name in head}
             for segment in _BRACKET.split(phrase):

@@ -32,9 +32,11 @@ from knowledge_base.garbage.matcher import (
     base_forms,
     has_cjk,
     has_latin,
+    is_qualified,
     is_word_script,
     name_texts,
     norm,
+    qualifier_words,
     words,
 )
 from knowledge_base.garbage.models import Category, Item, Knowledge, Town
@@ -160,6 +162,7 @@ class GarbageKnowledge:
             keep_plurals=[word for word, _ in lexicon.not_plurals],
         )
         self._siblings = siblings(self._names.names)
+        self._owner = {id(item): owner for owner, item in enumerate(knowledge.items)}
         self._shigen = tuple(cid for cid, c in knowledge.categories.items() if c.name.startswith("資源物"))
         self.faq = FaqSearch(
             list(knowledge.faq),
@@ -176,7 +179,7 @@ class GarbageKnowledge:
         """`text` is the resident's whole message or just the item name; `lang` the message's language if known
         (short names such as "pin" or "ô" count only in their own language)."""
         signals = self._reader.read(text)
-        result = self._find(text, _language(lang), signals)
+        result = self._qualified(self._find(text, _language(lang), signals), text)
         asked = signals.asked_category
         return replace(
             result,
@@ -246,6 +249,43 @@ class GarbageKnowledge:
             return replace(result, status="unknown", unknown_kind="unknown")
         return result
 
+    def _qualified(self, result: ItemLookup, text: str) -> ItemLookup:
+        """「未使用のマッチ」, 「スプリング入りのマットレス」: the dictionary splits some things by a qualifier
+        (「マッチ（未使用）」, 「マットレス（スプリングあり）」) that can change the category. When the message names
+        the qualifier of one such entry of the found thing, that entry is the answer."""
+        if result.best is None or result.method not in ("exact", "contained", "fuzzy"):
+            return result
+        key = norm(text)
+        best = result.best.item
+        own = norm(" ".join(best.names))
+        scored = []
+        for owner in self._siblings.get(self._owner[id(best)], ()):
+            item = self.knowledge.items[owner]
+            words = {w for name in (item.name, *item.jiten_names) for w in qualifier_words(name) if w not in own}
+            hits = sum(len(w) for w in words if w in key)
+            if hits:
+                scored.append((hits, owner))
+        if not scored:
+            return self._unqualified(result)
+        item = self.knowledge.items[max(scored)[1]]
+        return replace(result, status="found", best=ItemMatch(item, result.best.score, item.name), candidates=[])
+
+    @staticmethod
+    def _unqualified(result: ItemLookup) -> ItemLookup:
+        """「カップ」 found only as the unqualified part of 「カップ（陶器製）」: the resident did not say what the
+        qualifier says, so the answer is not certain — ask, that entry first."""
+        if result.status != "found" or result.best is None or result.best.score < 1.0:
+            return result
+        item, matched = result.best.item, norm(result.best.matched)
+        texts = (*item.names, *item.foreign_names)
+        if any(norm(text) == matched for text in texts):
+            return result
+        # Only a bracketed qualifier left out counts: 「IHクッキングヒーター」 of 「IHクッキングヒーター・IH調理器」 is
+        # a whole name; romanised Nepali and the like are whole names too.
+        if not any(norm(part) == matched for text in texts if is_qualified(text) for part in base_forms(text)):
+            return result
+        return replace(result, status="ambiguous", candidates=result.candidates or [result.best])
+
     def _exact(self, phrases: list[str]) -> ItemLookup | None:
         """A phrase of the message (whole, cut before the question frame, without openers/modifiers) is a name;
         or each part of a listed pair is (「缶とびんは一緒に出せる？」)."""
@@ -298,7 +338,10 @@ class GarbageKnowledge:
         # A Vietnamese syllable right after an unknown one ("hoa" in "dieu hoa", air conditioner) or a name found only
         # by correcting a typo among other unknown words may be another word: ask, that item first.
         syllable = len(chosen) == 1 and _syllable_of_compound(chosen[0], names, uncovered)
-        if found.status == "found" and uncovered and (syllable or (fuzzy and len(uncovered) >= 2)):
+        # "arena del gato": an unknown word after a linker that follows the name says whose it is, and may make it
+        # another thing (cat litter, not sand): ask, that item first.
+        owned = any(s.end in signals.linker_positions and s.end + 1 in uncovered for s in chosen)
+        if found.status == "found" and uncovered and (syllable or owned or (fuzzy and len(uncovered) >= 2)):
             return replace(found, status="ambiguous")
         return found
 
@@ -507,7 +550,7 @@ def siblings(names: Iterable[Name]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {}
     for key, owners in by_key.items():
         group = owners | full_keys.get(key, set())
-        for owner in owners:
+        for owner in group:  # the curated 「マッチ」 knows 「マッチ（未使用）」 too (qualifier evidence)
             out.setdefault(owner, set()).update(group - {owner})
     return out
 

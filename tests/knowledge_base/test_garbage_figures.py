@@ -15,7 +15,7 @@ from bench.garbage_accuracy import Figures, figures, load_eval
 
 # Measured on the final tree of the issue-7 session (see the issue note for the command and the table).
 TOP1 = {
-    "ja": 0.85,
+    "ja": 0.87,
     "en": 0.90,
     "zh": 0.91,
     "ko": 0.93,
@@ -26,8 +26,8 @@ TOP1 = {
     "es": 0.93,
     "id": 0.96,
 }
-TOP1_ALL = 0.88
-CONFIDENT_WRONG_ALL = 0.035  # 31 of 894, the number to drive to zero: may not grow
+TOP1_ALL = 0.89
+CONFIDENT_WRONG_ALL = 0.026  # 23 of 894 (was 31), the number to drive to zero: may not grow
 MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
 UNKNOWN_CATEGORISED_MAX = 1  # measured 1 of 46 ("con trâu" read as もみ殻): never more
 OTHER_CITIES_MIN = 15  # of 17
@@ -52,7 +52,7 @@ def test_the_right_category_comes_first_in_each_language(result: Figures, lang: 
 def test_confidently_wrong_answers_do_not_grow(result: Figures) -> None:
     total = result.total()
     wrong = [line for row in result.per_lang.values() for line in row.failures if "WRONG" in line]
-    assert total.confident_wrong / total.n <= CONFIDENT_WRONG_ALL + 0.005, "\n".join(wrong[:15])
+    assert total.confident_wrong / total.n <= CONFIDENT_WRONG_ALL + 0.002, "\n".join(wrong[:15])  # 2 sentences
 
 
 def test_unknown_things_get_no_category(result: Figures) -> None:
