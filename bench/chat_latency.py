@@ -58,7 +58,9 @@ def rss_by_service(stack: StackProcess) -> dict[str, float]:
         name = (
             "rasa"
             if " rasa run" in f" {cmd}" or "/rasa run" in cmd
-            else ("actions" if "rasa_sdk" in cmd else "gateway" if "-m channels" in cmd else cmd[:40])
+            else "actions"
+            if "rasa_sdk" in cmd or "actions.server" in cmd
+            else ("gateway" if "-m channels" in cmd else cmd[:40])
         )
         procs = [child, *child.children(recursive=True)]
         out[name] = sum(p.memory_info().rss for p in procs) / 2**20

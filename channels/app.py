@@ -8,9 +8,11 @@ from channels.errors import error_middleware
 from channels.for_you import setup_for_you
 from channels.forget import setup_forget
 from channels.health import healthz
-from channels.language import LANGUAGE_MEMORY, LanguageDecider, LanguageMemory, decide_language, warm_up_detector
+from channels.interpreter import setup_interpreter
+from channels.language import LanguageDecider, decide_language, setup_language_memory, warm_up_detector
 from channels.line import setup_line
 from channels.rasa_client import SETTINGS, http_session_ctx
+from channels.speech import setup_speech
 from channels.staff import setup_staff
 from channels.webchat import LANGUAGE_DECIDER, add_routes
 from settings import GatewaySettings
@@ -44,7 +46,7 @@ def create_app(
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[LANGUAGE_DECIDER] = decide_language
-    app[LANGUAGE_MEMORY] = LanguageMemory()
+    setup_language_memory(app)  # before setup_forget: the Forgetter forgets the sender's language through it
     app.on_startup.append(warm_up_detector)
     app.cleanup_ctx.append(http_session_ctx)
     app.on_response_prepare.append(_add_headers)
@@ -54,4 +56,6 @@ def create_app(
     setup_for_you(app)
     setup_line(app)  # after http_session_ctx so LINE reuses the shared client session
     setup_staff(app)
+    setup_interpreter(app)
+    setup_speech(app)
     return app

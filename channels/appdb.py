@@ -7,8 +7,8 @@ and answers everything else; closed with the app. The repositories are synchrono
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from aiohttp import web
 
@@ -17,41 +17,61 @@ if TYPE_CHECKING:
 
     from storage.repositories import Repositories
 
+R = TypeVar("R")
 
-class AppDatabase:
-    def __init__(self, url: str | None = None, *, sender_salt: str | None = None) -> None:
-        """`url`: default CHIBA_DATABASE_URL, read when the database is first used (so is the salt)."""
+
+class LazyDatabase(Generic[R]):
+    """A repository over the application database, opened and migrated in a worker thread on first use (one opener
+    for concurrent first callers) and disposed by `close()`. Every gateway store (forget me, transcripts, offered
+    payloads) opens its repository this way."""
+
+    def __init__(self, build: Callable[[Engine], R], url: str | None = None) -> None:
+        """`build(engine)` makes the repository; `url`: default CHIBA_DATABASE_URL, read on first use."""
+        self._build = build
         self._url = url
-        self._salt = sender_salt
         self._engine: Engine | None = None
-        self._repos: Repositories | None = None
+        self._repo: R | None = None
         self._lock: asyncio.Lock | None = None
 
-    async def repos(self) -> Repositories:
-        if self._repos is None:
+    async def repository(self) -> R:
+        if self._repo is None:
             self._lock = self._lock or asyncio.Lock()
             async with self._lock:
-                if self._repos is None:
-                    self._engine, self._repos = await asyncio.to_thread(self._open)
-        return self._repos
+                if self._repo is None:
+                    self._engine, self._repo = await asyncio.to_thread(self._open)
+        return self._repo
 
-    def _open(self) -> tuple[Engine, Repositories]:
+    def _open(self) -> tuple[Engine, R]:
         from storage.db import create_engine_from_url, database_url
         from storage.migrate import upgrade
-        from storage.repositories import Repositories
 
         engine = create_engine_from_url(self._url or database_url())
         try:
             upgrade(engine)
-            return engine, Repositories.for_engine(engine, sender_salt=self._salt)
+            return engine, self._build(engine)
         except BaseException:
             engine.dispose()
             raise
 
     async def close(self) -> None:
-        engine, self._engine, self._repos = self._engine, None, None
+        engine, self._engine, self._repo = self._engine, None, None
         if engine is not None:
             await asyncio.to_thread(engine.dispose)
+
+
+class AppDatabase(LazyDatabase["Repositories"]):
+    def __init__(self, url: str | None = None, *, sender_salt: str | None = None) -> None:
+        """`url`: default CHIBA_DATABASE_URL, read when the database is first used (so is the salt)."""
+        super().__init__(self._repositories, url)
+        self._salt = sender_salt
+
+    def _repositories(self, engine: Engine) -> Repositories:
+        from storage.repositories import Repositories
+
+        return Repositories.for_engine(engine, sender_salt=self._salt)
+
+    async def repos(self) -> Repositories:
+        return await self.repository()
 
 
 APP_DATABASE = web.AppKey("app_database", AppDatabase)

@@ -42,6 +42,15 @@ class GatewayError(Exception):
             error["details"] = self.details
         return {"error": error}
 
+    def headers(self) -> dict[str, str]:
+        """Headers the answer needs besides the body (429's Retry-After, for one)."""
+        return {}
+
+    def response(self) -> web.Response:
+        response = json_response(self.body(), status=self.status)
+        response.headers.update(self.headers())
+        return response
+
 
 class BadRequest(GatewayError):
     status = 400
@@ -132,7 +141,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         response = await handler(request)
     except GatewayError as exc:
-        response = json_response(exc.body(), status=exc.status)
+        response = exc.response()
     except web.HTTPException as exc:
         if exc.status < 400:  # redirects and the like pass through untouched
             raise

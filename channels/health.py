@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from channels.jsonutil import json_response
-from channels.rasa_client import HEALTH_PATH, HTTP_SESSION, SETTINGS
+from channels.rasa_client import HTTP_SESSION, SETTINGS, rasa_health_problem, rasa_server_states
 from settings import GatewaySettings
 
 log = logging.getLogger("channels.health")
@@ -61,7 +61,11 @@ async def _get_json(session: aiohttp.ClientSession, method: str, url: str, timeo
 
 
 async def probe_rasa(session: aiohttp.ClientSession, settings: GatewaySettings) -> dict[str, Any]:
-    await _get_json(session, "GET", settings.rasa_base + HEALTH_PATH, settings.health_timeout)
+    """Every Rasa server (several in the scaled profile): healthy while one is ready and none answers from an
+    in-memory tracker; a server that is down is routed around (channels/rasa_client.py)."""
+    problem = rasa_health_problem(await rasa_server_states(session, settings))
+    if problem is not None:
+        raise ProbeFailed(problem)
     return {}
 
 
@@ -86,6 +90,16 @@ async def probe_knowledge_base(session: aiohttp.ClientSession, settings: Gateway
                 raise ProbeFailed("empty")
             return counts
     raise ProbeFailed("invalid response")
+
+
+async def backends_answer(session: aiohttp.ClientSession, settings: GatewaySettings) -> bool:
+    """A Rasa server answers and the action server answers with its knowledge base loaded (a restarted one accepts
+    connections long before it can answer): asked when Rasa's answer is empty, to tell "nothing to say" from "down"."""
+    try:
+        await asyncio.gather(probe_rasa(session, settings), probe_knowledge_base(session, settings))
+    except ProbeFailed:
+        return False
+    return True
 
 
 PROBES = {"rasa": probe_rasa, "action_server": probe_action_server, "knowledge_base": probe_knowledge_base}

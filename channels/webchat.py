@@ -6,6 +6,11 @@ language follows channels/language.py; a `text` that is a payload (`/intent{...}
 never run through language detection: it is answered in `lang` when that is a code, else in the sender's current
 language. The page sends, with a button's payload, the language of the answer the button came with (never "auto").
 
+Text a resident types is text (channels/payload_guard.py): a `text` starting with "/" is sent to Rasa as a payload only
+when it is the payload of a button the assistant offered to this sender (recorded with every reply that has buttons);
+any other "/" text is disarmed and understood as a sentence. Each sender may send CHIBA_RATE_LIMIT_BURST messages at
+once and CHIBA_RATE_LIMIT_PER_MINUTE after that; faster senders get 429 with Retry-After (channels/ratelimit.py).
+
 The page keeps its sender id and the transcript in the browser's storage (nothing more is stored here); "new
 conversation" starts over with a new sender id, so Rasa starts with an empty conversation (no town, no item). The
 earlier conversation stays in Rasa's tracker store as any conversation does."""
@@ -29,15 +34,14 @@ from channels.errors import (
     UnsupportedMediaType,
 )
 from channels.forget import FORGETTER, LINE_SENDER_PREFIX, forget_requested
+from channels.health import backends_answer
 from channels.jsonutil import json_response
-from channels.language import (
-    LANGUAGE_MEMORY,
-    LanguageDecider,
-    is_payload,
-    payload_language,
-    validate_requested,
-)
-from channels.rasa_client import RASA_CLIENT, SETTINGS, ChatMessage, ChatMeta, parse_reply
+from channels.language import LANGUAGE_MEMORY, LanguageDecider, payload_language, validate_requested
+from channels.openapi import add_openapi_route
+from channels.payload_guard import PAYLOAD_GUARD, as_text, is_payload, setup_payload_guard
+from channels.rasa_client import HTTP_SESSION, RASA_CLIENT, SETTINGS, ChatMessage, ChatMeta, parse_reply
+from channels.ratelimit import check as check_rate_limit
+from channels.ratelimit import setup_rate_limit
 from translations import languages
 from translations.ui import ui_strings
 
@@ -124,24 +128,43 @@ def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest
     return ChatRequest(sender_id=sender_id, text=text, lang=None if lang is None else validate_requested(lang))
 
 
+async def _offered(app: web.Application, sender_id: str, text: str) -> bool:
+    """Whether `text` is the payload of a button the assistant offered to `sender_id` (see the module docstring)."""
+    guard = app.get(PAYLOAD_GUARD)
+    return guard is not None and await guard.was_offered(sender_id, text)
+
+
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     chat_request = parse_chat_request(await read_json_object(request, settings.max_body_bytes), settings.max_text_chars)
     sender_id, memory = chat_request["sender_id"], request.app[LANGUAGE_MEMORY]
-    requested, text, user = chat_request["lang"], chat_request["text"], memory.get(sender_id)
-    payload = is_payload(text)
-    # A payload's JSON is no language: never let it reach detection (or a custom decider), whatever it says.
-    lang = payload_language(requested, user) if payload else request.app[LANGUAGE_DECIDER](requested, text, user)
-    memory.remember(sender_id, requested, lang, payload=payload)
-    body = await request.app[RASA_CLIENT].post(sender_id, text, lang=lang, channel="web")
+    await check_rate_limit(request.app, "web", sender_id)
+    requested, text, user = chat_request["lang"], chat_request["text"], await memory.load(sender_id)
+    looks_like_payload = is_payload(text)
+    offered = looks_like_payload and await _offered(request.app, sender_id, text)
+    if looks_like_payload and not offered:
+        log.info("chat: a '/' message no offered button carries is answered as text")
+    # A payload's JSON is no language, offered or typed: never let it reach detection (or a custom decider).
+    if looks_like_payload:
+        lang = payload_language(requested, user)
+    else:
+        lang = request.app[LANGUAGE_DECIDER](requested, text, user)
+    await memory.record(sender_id, requested, lang, payload=looks_like_payload)
+    body = await request.app[RASA_CLIENT].post(sender_id, text if offered else as_text(text), lang=lang, channel="web")
     reply = parse_reply(body)
+    if not reply["messages"] and not await backends_answer(request.app[HTTP_SESSION], settings):
+        # Rasa goes on without a custom action that failed and answers nothing: say "try again", not silence.
+        raise BackendUnavailable()
     if forget_requested(body):
         await _forget(request, sender_id)
+    elif (guard := request.app.get(PAYLOAD_GUARD)) is not None:
+        # Recorded before the answer goes out: the resident may press a button the moment it appears.
+        await guard.offer(sender_id, (b["payload"] for m in reply["messages"] for b in m.get("buttons", [])))
     meta = reply["meta"]
     # Metadata only: the message text and sender id stay out of the logs.
     log.info(
-        "chat lang=%s chars=%d intent=%s confidence=%.2f fallback=%s",
-        lang, len(text), meta["intent"] or "-", meta["confidence"], meta["fallback"],
+        "chat lang=%s chars=%d payload=%s intent=%s confidence=%.2f fallback=%s",
+        lang, len(text), offered, meta["intent"] or "-", meta["confidence"], meta["fallback"],
     )  # fmt: skip
     return json_response(ChatResponse(lang=lang, messages=reply["messages"], meta=meta))
 
@@ -163,6 +186,8 @@ async def _forget(request: web.Request, sender_id: str) -> None:
         raise ForgetFailed()
     try:
         await request.app[FORGETTER](sender_id)
+        if (guard := request.app.get(PAYLOAD_GUARD)) is not None:
+            await guard.forget(sender_id)
     except Exception as exc:  # a database that cannot be reached: say so instead of the confirmation
         log.error("forget me failed: %s", type(exc).__name__)
         raise ForgetFailed() from exc
@@ -187,6 +212,9 @@ async def index(request: web.Request) -> web.FileResponse:
 
 
 def add_routes(app: web.Application, static_dir: Any) -> None:
+    setup_payload_guard(app)
+    setup_rate_limit(app)
+    add_openapi_route(app)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/api/ui/{lang}", ui)
     app.router.add_get("/", index)

@@ -2,20 +2,21 @@
 
 `kb.garbage` (item lookup, towns, collection days), `kb.domain("library").faq` (question search), `kb.places`
 (offices, opening hours). One query vector per distinct text, cached and shared by every domain (one embedding
-per message however many domains are searched).
+per message however many domains are searched); texts asked at the same moment by several threads are encoded as one
+batch (knowledge_base/core/batcher.py, settings.ThroughputSettings).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from knowledge_base.core.batcher import QueryBatcher
 from knowledge_base.core.data import DataError
 from knowledge_base.core.index import Corpus
 from knowledge_base.domains import domain_specs
-from settings import KnowledgeBaseSettings
+from settings import KnowledgeBaseSettings, ThroughputSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,8 +85,13 @@ class KnowledgeBase:
     def __init__(self, data: LoadedData, indexes: Indexes, embedder: Embedder, settings: KnowledgeBaseSettings) -> None:
         self._embedder = embedder
         self._settings = settings
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        throughput = ThroughputSettings.from_env()
+        self._queries = QueryBatcher(
+            embedder.queries,
+            wait=throughput.embed_batch_wait_ms / 1000,
+            max_batch=throughput.embed_batch_max,
+            cache_size=_QUERY_CACHE_SIZE,
+        )
         self.places = data.places
         self.domains: dict[str, Any] = {
             spec.name: spec.service(data.domains[spec.name], indexes, self.query_vector, settings)
@@ -110,7 +116,9 @@ class KnowledgeBase:
             texts.extend(row.text for row in index.rows)
             owners.extend(offset + row.owner for row in index.rows)
             offset += len(service.entries)
-        return FaqClassifier(np.vstack(vectors), texts, owners, len(self._entries))
+        return FaqClassifier.cached(
+            np.vstack(vectors), texts, owners, len(self._entries), self._settings.index_dir / "classifier"
+        )
 
     def classify(self, text: str, k: int = 3) -> list[FaqHit]:
         """The `k` likeliest entries of all question-and-answer domains with their probability (1.0 for a question
@@ -180,20 +188,15 @@ class KnowledgeBase:
             counts["places.offices"] = len(self.places.offices)
         return counts
 
+    @property
+    def embedder(self) -> Embedder:
+        """The encoder the indexes were built with (for callers that embed a corpus of their own: the phrasebook)."""
+        return self._embedder
+
     def clear_cache(self) -> None:
         """Forget cached query vectors (benchmarks measure the encoder)."""
-        with self._cache_lock:
-            self._query_cache.clear()
+        self._queries.clear()
 
     def query_vector(self, text: str) -> np.ndarray:
-        with self._cache_lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-        vector = self._embedder.queries([text])[0]
-        with self._cache_lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > _QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        """The text's query vector: cached, or encoded together with other threads' texts of the same moment."""
+        return self._queries.vector(text)

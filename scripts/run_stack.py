@@ -1,15 +1,25 @@
-"""Start Rasa, the action server, the gateway and the notification worker together, and keep them together.
+"""Start Rasa, the action server, the gateway and the notification worker together, and keep them up.
+
+`python -m scripts.run_stack` (`make run`): the embedded profile, one of each, SQLite, nothing else to start.
+`python -m scripts.run_stack --scaled` (`make run-scaled`): CHIBA_RASA_SERVERS Rasa servers (default 2) on
+consecutive ports from CHIBA_RASA_PORT, CHIBA_ACTION_SERVERS action servers (default 1) from CHIBA_ACTIONS_PORT, one
+gateway and the worker, on PostgreSQL (Rasa's trackers: CHIBA_TRACKER_URL; application data: CHIBA_DATABASE_URL) and
+Redis (the atomic lock store and the users' languages: CHIBA_REDIS_URL). Unset, these default to this machine's
+servers (127.0.0.1:5432 databases `chiba` and `chiba_tracker`, created when missing; Redis 127.0.0.1:6379 db 0).
 
 First, once: the application database is migrated and the example smartphone-class catalogue is loaded if the
 catalogue is empty (`storage.smartphone_import --example-if-empty`), its output in this log; a failure there is
 reported and the services start anyway. The worker is left out with CHIBA_WORKER_ENABLED=false.
-One Ctrl-C stops all of them; if one dies, the others are stopped and the log says which one and how it ended.
-Ports come from the environment (CHIBA_RASA_PORT, CHIBA_ACTIONS_PORT, CHIBA_GATEWAY_PORT), so tests can run a
-second stack beside a running one.
+
+Each service runs in its own process group. One that dies (or whose forked worker dies, or that stops answering)
+is killed as a whole and started again after a back-off (CHIBA_RESTART_*), and the log says which, why and how
+often; the others go on. One Ctrl-C (or SIGTERM) stops all of them. Ports come from the environment
+(CHIBA_RASA_PORT, CHIBA_ACTIONS_PORT, CHIBA_GATEWAY_PORT), so tests can run a second stack beside a running one.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -18,22 +28,24 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-from settings import SettingsError, StackSettings, WorkerSettings
+from scripts.supervisor import Service, Supervisor, describe_exit, log
+from settings import SettingsError, StackSettings, SupervisorSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-STOP_GRACE_SECONDS = 10.0
 PREPARE_TIMEOUT_SECONDS = 300.0
+SERVICES_PYTHON = ROOT / ".venvs/services/bin/python"
 
+# Scaled profile: where PostgreSQL and Redis are when the environment does not say (this machine's own servers).
+SCALED_DEFAULTS = {
+    "CHIBA_DATABASE_URL": "postgresql+psycopg://127.0.0.1:5432/chiba",
+    "CHIBA_TRACKER_URL": "postgresql://127.0.0.1:5432/chiba_tracker",
+    "CHIBA_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CHIBA_REDIS_PREFIX": "chiba",
+}
 
-@dataclass(frozen=True)
-class Service:
-    name: str
-    argv: list[str]
-    cwd: Path
-    env: dict[str, str]
+__all__ = ["Service", "describe_exit", "main", "prepare", "prepare_steps", "scaled_services", "services"]
 
 
 def child_env(s: StackSettings) -> dict[str, str]:
@@ -53,7 +65,21 @@ def child_env(s: StackSettings) -> dict[str, str]:
     return env
 
 
-SERVICES_PYTHON = ROOT / ".venvs/services/bin/python"
+def scaled_env(s: StackSettings, sup: SupervisorSettings) -> dict[str, str]:
+    """child_env plus what scale's pieces read (_parts/scale-env.md): the Rasa URLs, PostgreSQL and Redis."""
+    env = child_env(s)
+    for name, default in SCALED_DEFAULTS.items():
+        env[name] = os.environ.get(name, "").strip() or default
+    env["CHIBA_RASA_URLS"] = ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports(s, sup))
+    return env
+
+
+def rasa_ports(s: StackSettings, sup: SupervisorSettings) -> list[int]:
+    return [s.rasa_port + i for i in range(sup.rasa_servers)]
+
+
+def action_ports(s: StackSettings, sup: SupervisorSettings) -> list[int]:
+    return [s.actions_port + i for i in range(sup.action_servers)]
 
 
 def prepare_steps() -> list[Service]:
@@ -63,44 +89,78 @@ def prepare_steps() -> list[Service]:
     return [Service("catalogue", [python, "-m", "storage.smartphone_import", "--example-if-empty"], ROOT, {})]
 
 
-def services(s: StackSettings, *, worker: bool = True) -> list[Service]:
+def _rasa(name: str, s: StackSettings, port: int, actions_port: int, endpoints: str) -> Service:
     bot_bin = ROOT / ".venvs/bot/bin"
+    argv = [str(bot_bin / "rasa"), "run", "--model", str(s.rasa_model), "--endpoints", endpoints,
+            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port)]  # fmt: skip
+    return Service(
+        name,
+        argv,
+        ROOT / "bot",
+        # Rasa's endpoints.yml wants the webhook itself; the gateway wants the server's base URL.
+        {"ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook"},
+        probe_url=f"http://127.0.0.1:{port}/",
+    )
+
+
+def _actions(name: str, port: int) -> Service:
+    argv = [str(SERVICES_PYTHON), "-m", "actions.server", "--actions", "actions", "-p", str(port)]
+    return Service(name, argv, ROOT, {}, probe_url=f"http://127.0.0.1:{port}/health")
+
+
+def _gateway_and_worker(s: StackSettings, worker: bool) -> list[Service]:
     svc_python = str(SERVICES_PYTHON)
     children = [
-        Service(
-            "rasa",
-            [str(bot_bin / "rasa"), "run", "--model", str(s.rasa_model), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(s.rasa_port)],
-            ROOT / "bot",
-            # Rasa's endpoints.yml wants the webhook itself; the gateway wants the server's base URL.
-            {"ACTION_SERVER_URL": f"http://127.0.0.1:{s.actions_port}/webhook"},
-        ),
-        Service("actions", [svc_python, "-m", "rasa_sdk", "--actions", "actions", "-p", str(s.actions_port)], ROOT, {}),
-        Service("gateway", [svc_python, "-m", "channels"], ROOT, {}),
+        Service("gateway", [svc_python, "-m", "channels"], ROOT, {}, probe_url=f"http://127.0.0.1:{s.gateway_port}/")
     ]
     if worker:
         children.append(Service("worker", [svc_python, "-m", "channels.worker"], ROOT, {}))
     return children
 
 
-def log(msg: str) -> None:
-    print(f"[stack] {msg}", flush=True)
+def services(s: StackSettings, *, worker: bool = True) -> list[Service]:
+    """The embedded profile: one Rasa server (SQLite trackers, in-process lock store), one action server."""
+    return [
+        _rasa("rasa", s, s.rasa_port, s.actions_port, "endpoints.yml"),
+        _actions("actions", s.actions_port),
+        *_gateway_and_worker(s, worker),
+    ]
 
 
-async def pipe_output(name: str, stream: asyncio.StreamReader) -> None:
+def scaled_services(s: StackSettings, sup: SupervisorSettings, *, worker: bool = True) -> list[Service]:
+    """The scaled profile: rasa-0..N-1 (Rasa server i calls action server i % M), actions-0..M-1, gateway, worker."""
+    actions = action_ports(s, sup)
+    rasa = [
+        _rasa(f"rasa-{i}", s, port, actions[i % len(actions)], "endpoints.scaled.yml")
+        for i, port in enumerate(rasa_ports(s, sup))
+    ]
+    return [*rasa, *(_actions(f"actions-{i}", port) for i, port in enumerate(actions)), *_gateway_and_worker(s, worker)]
+
+
+def ensure_postgres_databases(env: dict[str, str]) -> None:
+    """Create the scaled profile's PostgreSQL databases when missing (Rasa creates tables, not databases)."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    for var in ("CHIBA_DATABASE_URL", "CHIBA_TRACKER_URL"):
+        url = make_url(env[var])
+        if not url.get_backend_name().startswith("postgresql") or not url.database:
+            continue
+        admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        try:
+            with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone()
+                if not exists:
+                    conn.execute(f'CREATE DATABASE "{url.database}"')
+                    log(f"created PostgreSQL database {url.database} ({var})")
+        except psycopg.Error as exc:
+            log(f"cannot prepare PostgreSQL database {url.database} ({var}): {type(exc).__name__}; starting anyway")
+
+
+async def _pipe(name: str, stream: asyncio.StreamReader) -> None:
     while line := await stream.readline():
         sys.stdout.write(f"[{name}] {line.decode(errors='replace')}")
         sys.stdout.flush()
-
-
-def healthz(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
-    except OSError as exc:
-        return 0, str(exc)
 
 
 async def prepare(env: dict[str, str]) -> None:
@@ -112,7 +172,7 @@ async def prepare(env: dict[str, str]) -> None:
         )  # fmt: skip
         assert proc.stdout is not None
         try:
-            await asyncio.wait_for(pipe_output(step.name, proc.stdout), PREPARE_TIMEOUT_SECONDS)
+            await asyncio.wait_for(_pipe(step.name, proc.stdout), PREPARE_TIMEOUT_SECONDS)
             code = await asyncio.wait_for(proc.wait(), PREPARE_TIMEOUT_SECONDS)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
@@ -122,6 +182,16 @@ async def prepare(env: dict[str, str]) -> None:
             continue
         if code != 0:
             log(f"{step.name} failed ({describe_exit(code)}); starting the services anyway")
+
+
+def healthz(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+    except OSError as exc:
+        return 0, str(exc)
 
 
 async def wait_ready(s: StackSettings, started: float) -> None:
@@ -138,83 +208,51 @@ async def wait_ready(s: StackSettings, started: float) -> None:
     log(f"not ready after {s.ready_timeout:.0f} s; still running, see the logs above")
 
 
-async def stop_all(procs: dict[str, asyncio.subprocess.Process]) -> None:
-    for proc in procs.values():
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for name, proc in procs.items():
-        try:
-            await asyncio.wait_for(proc.wait(), max(0.1, deadline - time.monotonic()))
-        except TimeoutError:
-            log(f"{name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killing it")
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.run_stack", description=__doc__.splitlines()[0])
+    parser.add_argument("--scaled", action="store_true", help="several Rasa and action servers on PostgreSQL and Redis")
+    return parser.parse_args(argv)
 
 
-def describe_exit(code: int) -> str:
-    if code < 0:
-        return f"killed by signal {signal.Signals(-code).name}"
-    return f"exit code {code}"
-
-
-async def main() -> int:
+async def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     try:
         s = StackSettings.from_env()
         worker = WorkerSettings.from_env()
+        sup = SupervisorSettings.from_env()
     except SettingsError as exc:
         log(f"bad setting: {exc}")
         return 2
     if not s.rasa_model.exists():
         log(f"no trained Rasa model at {s.rasa_model}; run `make train` (or `make run`) first")
         return 2
-    s.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    env = child_env(s)
     started = time.monotonic()
+    if args.scaled:
+        env = scaled_env(s, sup)
+        await asyncio.to_thread(ensure_postgres_databases, env)
+        children = scaled_services(s, sup, worker=worker.enabled)
+        log(
+            f"scaled profile: {sup.rasa_servers} Rasa server(s) on {env['CHIBA_RASA_URLS']}, "
+            f"{sup.action_servers} action server(s) from port {s.actions_port}"
+        )
+    else:
+        s.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        env = child_env(s)
+        children = services(s, worker=worker.enabled)
     await prepare(env)
     if not worker.enabled:
         log("notification worker off (CHIBA_WORKER_ENABLED=false)")
-    procs: dict[str, asyncio.subprocess.Process] = {}
-    pipes = []
-    for svc in services(s, worker=worker.enabled):
-        proc = await asyncio.create_subprocess_exec(
-            *svc.argv, cwd=svc.cwd, env={**env, **svc.env},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,  # the supervisor alone decides when children stop
-        )
-        procs[svc.name] = proc
-        assert proc.stdout is not None
-        pipes.append(asyncio.create_task(pipe_output(svc.name, proc.stdout)))
-        log(f"started {svc.name} (pid {proc.pid})")
 
-    stop = asyncio.Event()
+    supervisor = Supervisor(children, env, sup)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
+        loop.add_signal_handler(sig, supervisor.stop)
     ready = asyncio.create_task(wait_ready(s, started))
-    waits = {asyncio.create_task(p.wait()): name for name, p in procs.items()}
-    stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([*waits, stopper], return_when=asyncio.FIRST_COMPLETED)
-    ready.cancel()
-    rc = 0
-    if stopper in done:
-        log("stopping all services")
-    else:
-        for task in done:
-            if task in waits:
-                name = waits[task]
-                log(f"{name} stopped unexpectedly ({describe_exit(task.result())}); stopping the others")
-        rc = 1
-    await stop_all(procs)
-    for task in pipes:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 2)
-    for name, proc in procs.items():
-        log(f"{name}: {describe_exit(proc.returncode or 0)}")
-    return rc
+    try:
+        await supervisor.run()
+    finally:
+        ready.cancel()
+    return 0
 
 
 if __name__ == "__main__":

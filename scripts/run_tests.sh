@@ -21,6 +21,7 @@ echo "==> lint: ruff"
 .venvs/services/bin/ruff check . || failed+=("ruff")
 
 bash scripts/ensure_chromium.sh || failed+=("chromium install")
+bash scripts/ensure_speech.sh || failed+=("espeak-ng install")
 
 run_group "bot (Rasa components, data validation, test stories)" .venvs/bot/bin/python tests/bot
 run_group "services (knowledge base, actions, gateway, LINE, translations, end to end)" .venvs/services/bin/python \

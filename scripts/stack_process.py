@@ -1,9 +1,15 @@
-"""Run the whole stack (scripts.run_stack) as a child process: used by the end-to-end tests and the benchmarks."""
+"""Run the whole stack (scripts.run_stack) as a child process: used by the end-to-end tests and the benchmarks.
+
+`StackProcess(..., scaled=True)` runs the scaled profile (`--scaled`); `pid(name)` reads the pid the supervisor
+logged for a service ("rasa", "actions", "gateway", "worker"; "rasa-0", "actions-0" in the scaled profile), so tests
+can kill one, and `wait_for_log` waits for a line the supervisor writes (e.g. its restart message).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,8 +29,17 @@ class StackError(RuntimeError):
 class StackProcess:
     """Start the three services on the given ports; `url` is the gateway."""
 
-    def __init__(self, gateway_port: int, rasa_port: int, actions_port: int, workdir: Path,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        gateway_port: int,
+        rasa_port: int,
+        actions_port: int,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        *,
+        scaled: bool = False,
+    ) -> None:
+        self.scaled = scaled
         self.gateway_port = gateway_port
         self.url = f"http://127.0.0.1:{gateway_port}"
         self.workdir = workdir
@@ -47,7 +62,11 @@ class StackProcess:
         log = self.log_path.open("wb")
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scripts.run_stack"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "scripts.run_stack", *(["--scaled"] if self.scaled else [])],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         while time.monotonic() - started < timeout:
@@ -72,6 +91,35 @@ class StackProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         return self.proc.returncode
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def pid(self, name: str) -> int:
+        """The pid of the service's current process (the last one the supervisor started)."""
+        found = re.findall(rf"\[stack\] started {re.escape(name)} \(pid (\d+)\)", self.log_text())
+        if not found:
+            raise StackError(f"no {name} started:\n{self.log_tail()}")
+        return int(found[-1])
+
+    def wait_for_log(self, pattern: str, timeout: float = 60.0, *, after: int = 0) -> re.Match[str]:
+        """Wait until a log line matching the regular expression `pattern` appears past character `after`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.log_text()[after:])
+            if match:
+                return match
+            time.sleep(0.2)
+        raise StackError(f"no log line matching {pattern!r} after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def wait_healthy(self, timeout: float = 180.0) -> float:
+        """Wait for /healthz 200; returns the seconds it took."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.get("/healthz")[0] == 200:
+                return time.monotonic() - started
+            time.sleep(0.25)
+        raise StackError(f"/healthz not 200 after {timeout:.0f} s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():

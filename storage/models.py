@@ -67,13 +67,39 @@ class RequestStatus(str, enum.Enum):
 STATUS_CHECK = "status IN ({})".format(", ".join(f"'{status.value}'" for status in RequestStatus))
 
 
+class LineEventStatus(str, enum.Enum):
+    """Where a LINE event is on its way to an answer (migration 0004; the supervisor part of issue 12)."""
+
+    RECEIVED = "received"  # accepted; a gateway is asking Rasa (owner: until lease_until)
+    WAITING = "waiting"  # Rasa or the action server was down: the resident was told, the answer comes later
+    SENDING = "sending"  # the answer is stored in `answer` and is being delivered
+    DONE = "done"  # answered (or nothing to answer); only the id is kept, against redeliveries
+
+
+LINE_EVENT_STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in LineEventStatus))
+
+
 class LineEvent(Base):
-    """A LINE webhook event id already handled; redeliveries of it are ignored until it expires."""
+    """A LINE webhook event id: redeliveries of it are ignored until it expires.
+
+    Until it is answered the row also holds the event itself (`payload`, the webhook JSON) and, once Rasa has
+    answered, the messages to send (`answer`), so an event received while a backend is down, or while a gateway
+    dies, is answered later exactly once. Both are cleared when the event is done.
+    """
 
     __tablename__ = "line_events"
+    __table_args__ = (CheckConstraint(LINE_EVENT_STATUS_CHECK, name="status"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default=LineEventStatus.DONE.value, index=True)
+    # The chat the answer goes to (user, group or room id): answers in one chat keep their order; "forget me" and
+    # unfollow delete the chat's rows.
+    chat_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LineUser(Base):
@@ -264,3 +290,37 @@ class BenefitSubscription(Base):
     lang: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+# --- input (issue 12 §5): payloads of buttons the assistant offered --------------------------------------------------
+
+
+class OfferedPayload(Base):
+    """A button payload (`/intent{...}`) the assistant offered to a sender: only these are run when sent back.
+
+    Both columns are keyed hashes (storage.privacy.sender_key), so the table holds neither sender ids nor the entity
+    values a payload may carry; rows expire (CHIBA_OFFERED_PAYLOAD_TTL) and "forget me" deletes the sender's.
+    """
+
+    __tablename__ = "offered_payloads"
+
+    sender_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offered_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- interpreter (issue 11 §6): transcripts counter staff chose to save --------------------------------------------
+
+
+class InterpreterTranscript(Base):
+    """A desk-tablet conversation staff saved (personal data: stored only on staff's request, deleted once it
+    expires). `turns` is a JSON list of {"role", "ja", "text", "source"}: each utterance in Japanese and in `lang`."""
+
+    __tablename__ = "interpreter_transcripts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lang: Mapped[str] = mapped_column(String(16))
+    turns: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from settings import DatabaseSettings
 from storage.benefits import BenefitSubscriptions
 from storage.db import session_factory
-from storage.models import LineEvent, LineUser, ReferenceRequest, RequestStatus, UnansweredQuestion
+from storage.models import LineEvent, LineEventStatus, LineUser, ReferenceRequest, RequestStatus, UnansweredQuestion
 from storage.privacy import mask, sender_key
 from storage.smartphone import SmartphoneClasses
 
@@ -77,9 +77,11 @@ class LineEvents:
             return session.execute(stmt.returning(LineEvent.event_id)).first() is not None
 
     def purge(self, before: datetime) -> int:
-        """Forget ids seen before `before`; returns how many."""
+        """Forget ids of events answered before `before` (an event still waiting for its answer stays); returns how
+        many."""
         with self._sessions.begin() as session:
-            return session.execute(delete(LineEvent).where(LineEvent.seen_at < before)).rowcount
+            done = (LineEvent.seen_at < before) & (LineEvent.status == LineEventStatus.DONE.value)
+            return session.execute(delete(LineEvent).where(done)).rowcount
 
 
 class LineUsers:

@@ -11,7 +11,6 @@ entry is answered with that entry.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from actions.common.fallback import send_fallback
 from actions.common.faq_answer import MAX_CANDIDATES, DomainAnswerAction, send_answer
 from actions.common.kb import kb_async
 from actions.common.offices import office_lines, office_sources
+from actions.common.offload import off_loop
 from actions.common.replies import lang_of, latest_entity, latest_text, send_sources
 from knowledge_base.core.normalize import normalize
 from settings import ActionSettings
@@ -127,7 +127,7 @@ class ActionBenefitsAnswer(DomainAnswerAction):
         named = named_programme(text, programmes)
         if named:
             return send_programme(dispatcher, programmes.get(named), know, tracker, lang)
-        hits = await asyncio.to_thread(kb.classify, text, MAX_CANDIDATES)
+        hits = await off_loop(kb.classify, text, MAX_CANDIDATES)
         if hits and hits[0].score >= kb.confident_score:
             entry = hits[0].entry
             if entry.domain == DOMAIN and entry.id in programmes:

@@ -14,7 +14,6 @@ conversation (whose tracker "forget me" deletes).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from abc import ABC, abstractmethod
 from datetime import date
@@ -61,6 +60,7 @@ from actions.benefits.parsing import (
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.kb import places_or_none
 from actions.common.offices import office_lines
+from actions.common.offload import off_loop
 from actions.common.replies import lang_of, latest_entity, latest_text, send_sources, unique
 from settings import ActionSettings
 from translations.messages import render
@@ -157,7 +157,7 @@ class ValidateBenefitsScreeningForm(FormValidationAction):
             know = None
         places = know.places if know is not None else await places_or_none()
         # The engine tries the possible answers of every open question (~10 ms): off the action server's loop.
-        return await asyncio.to_thread(
+        return await off_loop(
             question_slots,
             answers_of(tracker),
             tracker.get_slot(WARD_SLOT),

@@ -37,6 +37,8 @@ def action_domains() -> tuple[ActionDomain, ...]:
         if not module.ispkg or module.name == "common":
             continue
         package = importlib.import_module(f"actions.{module.name}")
+        if not getattr(package, "ANSWER_DOMAIN", True):
+            continue  # a tool for staff (the interpreter), not a topic residents ask about
         found.append(
             ActionDomain(
                 name=module.name,

@@ -8,7 +8,6 @@ Retrieval is CPU-bound and runs in a thread, off the action server's loop.
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from actions.common.fallback import send_fallback
 from actions.common.faq_reply import faq_text
 from actions.common.kb import kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
+from actions.common.offload import off_loop
 from actions.common.replies import intent_button, lang_of, latest_entity, latest_text, send_sources
 from knowledge_base.core.faq import RESIDENT_WARD_OFFICE
 from settings import ActionSettings
@@ -115,7 +115,7 @@ class DomainAnswerAction(Action, ABC):
             return []
         # One classifier tells apart the entries of every question-and-answer domain, so a question the intent sent
         # to the wrong domain still finds its answer.
-        hits = await asyncio.to_thread(kb.classify, text, MAX_CANDIDATES)
+        hits = await off_loop(kb.classify, text, MAX_CANDIDATES)
         if hits and hits[0].score >= kb.confident_score:
             return send_answer(dispatcher, kb, hits[0].entry, lang, settings, ward)
         near = [hit for hit in hits if hit.score >= kb.unsure_score]

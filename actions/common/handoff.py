@@ -7,7 +7,6 @@ the city's call centre. action_office_hours answers "is X open now?" for an offi
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +18,7 @@ from actions.common.domains import contact_office
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.kb import kb_async
 from actions.common.offices import office_lines, office_phone, office_sources
+from actions.common.offload import off_loop
 from actions.common.replies import lang_of, latest_entity, latest_text, send_sources
 from settings import ActionSettings
 from translations.messages import render
@@ -36,7 +36,7 @@ class ActionHandoff(Action):
             send_unavailable(dispatcher, reason, lang)
             return []
         places = kb.places
-        named = await asyncio.to_thread(_named_office, kb, latest_text(tracker))
+        named = await off_loop(_named_office, kb, latest_text(tracker))
         office = (
             named
             or tracker.get_slot("last_office")
@@ -76,7 +76,7 @@ class ActionOfficeHours(Action):
         except KnowledgeBaseUnavailable as reason:
             send_unavailable(dispatcher, reason, lang)
             return []
-        office = latest_entity(tracker, "office") or await asyncio.to_thread(_named_office, kb, latest_text(tracker))
+        office = latest_entity(tracker, "office") or await off_loop(_named_office, kb, latest_text(tracker))
         office = office or tracker.get_slot("last_office")
         if kb.places is None or not office or office not in kb.places.offices:
             dispatcher.utter_message(text=render("office_which", lang))

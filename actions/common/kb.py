@@ -40,6 +40,8 @@ async def kb_async() -> KnowledgeBase:
     """`get_kb` without blocking the event loop while the first load reads the model and indexes."""
     if _kb is not None:
         return _kb
+    # The default executor, not the knowledge-base pool: a load of tens of seconds must not hold the pool's threads
+    # while a greeting waits there for the places data.
     return await asyncio.to_thread(get_kb)
 
 

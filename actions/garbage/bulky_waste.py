@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.faq_reply import faq_text
 from actions.common.kb import kb_async
+from actions.common.offload import off_loop
 from actions.common.replies import lang_of, latest_text, send_sources
 from actions.garbage.contacts import CONSULT_PHONE, CONSULT_SOURCE
 from translations.messages import render
@@ -35,8 +35,8 @@ class ActionBulkyWaste(Action):
             return []
         # Embedding and search are CPU-bound: off the action server's event loop.
         asked = text if text and not text.startswith("/") else None
-        hit = await asyncio.to_thread(kb.search_faq, asked, topic=TOPIC) if asked else None
-        hit = hit or await asyncio.to_thread(kb.search_faq, PROCEDURE_QUERY, topic=TOPIC)
+        hit = await off_loop(kb.search_faq, asked, topic=TOPIC) if asked else None
+        hit = hit or await off_loop(kb.search_faq, PROCEDURE_QUERY, topic=TOPIC)
         if hit is None:
             dispatcher.utter_message(text=render("bulky_not_found", lang, phone=CONSULT_PHONE))
             send_sources(dispatcher, [CONSULT_SOURCE])
@@ -46,7 +46,7 @@ class ActionBulkyWaste(Action):
         sources = [entry.source]
         if not entry.phone:
             # A narrower entry (fees, items) may lack the reception number; the procedure entry has it.
-            procedure = await asyncio.to_thread(kb.search_faq, PROCEDURE_QUERY, topic=TOPIC)
+            procedure = await off_loop(kb.search_faq, PROCEDURE_QUERY, topic=TOPIC)
             if procedure and procedure[0].phone and procedure[0].phone not in reply:
                 reply += "\n" + render("bulky_phone", lang, phone=procedure[0].phone)
                 sources.append(procedure[0].source)

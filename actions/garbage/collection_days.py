@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.kb import kb_async
+from actions.common.offload import off_loop
 from actions.common.replies import (
     describe_schedule,
     display,
@@ -126,8 +126,8 @@ class ActionCollectionDays(Action):
         except KnowledgeBaseUnavailable as reason:
             send_unavailable(dispatcher, reason, lang)
             return []
-        choice = choose_town(kb, tracker)
-        category_ids = await asyncio.to_thread(requested_categories, tracker, choice, kb)  # may embed: off the loop
+        choice = await off_loop(choose_town, kb, tracker)  # town matching and item lookup: off the loop
+        category_ids = await off_loop(requested_categories, tracker, choice, kb)  # may embed
         asked = SlotSet(SLOT_ASKED, ",".join(category_ids) or None)
         if not choice.towns:
             dispatcher.utter_message(text=render("ask_town", lang))
@@ -141,7 +141,7 @@ class ActionCollectionDays(Action):
             text = text or render("choose_town", lang)
             dispatcher.utter_message(text=text, buttons=buttons)
             return [asked]
-        text, sources = collection_reply(kb, choice.town, category_ids, ActionSettings.from_env(), lang)
+        text, sources = await off_loop(collection_reply, kb, choice.town, category_ids, ActionSettings.from_env(), lang)
         dispatcher.utter_message(text=text)
         send_sources(dispatcher, sources)
         return [*remember(choice.town), SlotSet(SLOT_ASKED, None)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,6 +12,7 @@ from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.fallback import send_fallback
 from actions.common.faq_reply import faq_text
 from actions.common.kb import kb_async
+from actions.common.offload import off_loop
 from actions.common.replies import lang_of, latest_text, send_sources
 from actions.garbage.contacts import CONSULT_PHONE
 
@@ -29,7 +29,7 @@ class ActionGarbageFaq(Action):
         except KnowledgeBaseUnavailable as reason:
             send_unavailable(dispatcher, reason, lang)
             return []
-        hit = await asyncio.to_thread(kb.search_faq, text) if text else None  # CPU-bound: off the event loop
+        hit = await off_loop(kb.search_faq, text) if text else None  # CPU-bound: off the event loop
         if hit is None:
             await send_fallback(dispatcher, tracker, lang, domain="garbage")
             return []

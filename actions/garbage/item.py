@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.errors import KnowledgeBaseUnavailable, send_unavailable
 from actions.common.kb import kb_async, loaded_kb
+from actions.common.offload import off_loop
 from actions.common.replies import (
     capitalized,
     format_date,
@@ -156,7 +156,7 @@ class ActionGarbageItem(Action):
             send_unavailable(dispatcher, reason, lang)
             return []
         settings = ActionSettings.from_env()
-        lookup = await asyncio.to_thread(kb.lookup_item, query, lang)  # CPU-bound: off the event loop
+        lookup = await off_loop(kb.lookup_item, query, lang)  # CPU-bound: off the event loop
         if lookup.other_city:
             # Another city's rules may differ: say so first; a Chiba City answer follows only for a known item.
             dispatcher.utter_message(text=render("item_other_city", lang, city=lookup.other_city))
@@ -164,7 +164,7 @@ class ActionGarbageItem(Action):
                 send_sources(dispatcher, [CONSULT_SOURCE])
                 return [SlotSet("item", None)]
         if lookup.status == "found" and lookup.best is not None:
-            text, card, sources, events = _found(kb, lookup, query, tracker, settings, lang)
+            text, card, sources, events = await off_loop(_found, kb, lookup, query, tracker, settings, lang)
             dispatcher.utter_message(text=text)
             # Rendered by channels that show cards (LINE Flex); the gateway passes `cards` on in meta.
             dispatcher.utter_message(json_message={"cards": [card]})
@@ -209,7 +209,7 @@ async def claim_fallback(
     text = latest_text(tracker)
     if kb is None or not text or text.startswith("/"):
         return None
-    lookup = await asyncio.to_thread(kb.garbage.lookup_item, text, lang_of(tracker))
+    lookup = await off_loop(kb.garbage.lookup_item, text, lang_of(tracker))
     if lookup.status != "found" or lookup.best is None or lookup.other_city:
         return None
     core = normalize(item_phrases(text).core)

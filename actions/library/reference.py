@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.common.errors import StoreUnavailable, send_unavailable
 from actions.common.kb import places_or_none
 from actions.common.offices import office_phone
+from actions.common.offload import off_loop
 from actions.common.replies import format_date, lang_of, latest_text
 from actions.common.store import call
 from actions.library import CONTACT_OFFICE
@@ -101,7 +102,7 @@ class ValidateReferenceRequestForm(FormValidationAction):
         if places is not None and text and not text.startswith("/"):
             from knowledge_base.places import find_offices
 
-            found = await asyncio.to_thread(find_offices, places, text, ("library",))
+            found = await off_loop(find_offices, places, text, ("library",))
             if found:
                 return {"ref_library": found[0].id}
         lang = lang_of(tracker)

@@ -422,6 +422,7 @@
     }
     if (error.code === "empty_text") return t("web.error_empty");
     if (statusCode === 504) return t("web.error_timeout");
+    if (error.code === "rate_limited") return t("common.slow_down");
     if (statusCode >= 500) return t("common.unavailable");
     return t("web.error_generic");
   }

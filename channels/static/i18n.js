@@ -7,6 +7,7 @@ window.CHIBA_I18N = (() => {
   // The common.* and web.* strings of translations/ui/ja.yml (tests/translations/test_ui.py keeps them equal).
   const FALLBACK = Object.freeze({
     "common.unavailable": "申し訳ありません。ただいまアシスタントをご利用いただけません。しばらくしてから、もう一度お試しください。",
+    "common.slow_down": "メッセージが続けて届いています。少し待ってから、もう一度送ってください。",
     "web.title": "千葉市AIアシスタント",
     "web.subtitle": "ごみの分け方・出し方などの質問にお答えします",
     "web.notice": "このチャットは{ai}が自動で回答します。回答がまちがっていることもあります。ごみについてのご相談は、家庭ごみ相談ダイヤル{phone}（月曜〜土曜 9時〜17時）へお電話ください。",

@@ -10,8 +10,13 @@ training questions, never on the evaluation set.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +25,9 @@ if TYPE_CHECKING:
 C = 100.0  # weak regularisation: ~45 questions per entry, many near-duplicates across languages
 NGRAM_WEIGHT = 0.3  # TF-IDF block relative to the unit-length e5 vector
 MAX_ITER = 3000
+
+
+log = logging.getLogger(__name__)
 
 
 def _prepare(text: str) -> str:
@@ -40,6 +48,43 @@ class FaqClassifier:
         ).fit(texts)
         self._model = LogisticRegression(C=C, max_iter=MAX_ITER).fit(self._features(vectors, texts), np.asarray(owners))
         self._classes = self._model.classes_
+
+    @classmethod
+    def cached(
+        cls, vectors: np.ndarray, texts: Sequence[str], owners: Sequence[int], n_entries: int, cache_dir: Path
+    ) -> FaqClassifier:
+        """The classifier of these rows, fitted once and kept in `cache_dir` (fitting takes 35-70 s on 2 cores, and a
+        restarted action server should answer again in seconds). The key covers the rows, the vectors and this file,
+        so changed data or code fits again; a cache that cannot be read or written only costs the fit."""
+        import numpy as np
+
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+        digest.update("\x00".join(texts).encode())
+        digest.update(np.asarray(owners, dtype=np.int64).tobytes())
+        digest.update(str(n_entries).encode())
+        path = Path(cache_dir) / f"faq-classifier-{digest.hexdigest()[:24]}.pkl"
+        try:
+            with path.open("rb") as f:
+                found = pickle.load(f)  # our own file under var/, written below
+            if isinstance(found, cls):
+                return found
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                log.warning("classifier cache unreadable (%s); fitting again", type(exc).__name__)
+        fitted = cls(vectors, texts, owners, n_entries)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as f:
+                pickle.dump(fitted, f, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)  # atomic: two action servers starting together never read half a file
+            for old in path.parent.glob("faq-classifier-*.pkl"):
+                if old != path:
+                    old.unlink(missing_ok=True)  # ~60 MB each: keep only the current data's
+        except OSError as exc:
+            log.warning("classifier cache not written (%s)", type(exc).__name__)
+        return fitted
 
     def _features(self, vectors: np.ndarray, texts: Sequence[str]):
         from scipy.sparse import csr_matrix, hstack

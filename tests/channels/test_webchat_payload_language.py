@@ -53,7 +53,10 @@ def test_the_payload_would_be_detected_as_indonesian() -> None:
 async def test_a_payload_in_auto_keeps_the_conversations_language(
     recording_client: TestClient, backend: FakeBackend, detected: list[str], requested: dict[str, str]
 ) -> None:
+    # The assistant offers the button first: only offered payloads reach Rasa unchanged (channels/payload_guard.py).
+    backend.reply = {"messages": [{"text": "어느 쪽인가요?", "buttons": [{"title": "전지", "payload": BATTERY}]}]}
     assert await ask(recording_client, KOREAN, lang="auto") == "ko"
+    backend.reply = None
     assert await ask(recording_client, BATTERY, **requested) == "ko"
     assert backend.received[-1]["message"] == BATTERY
     assert backend.received[-1]["metadata"] == {"lang": "ko", "channel": "web"}

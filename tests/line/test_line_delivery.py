@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from line_fakes import LOADING, PUSH, REPLY, USER, FakeLine, FakeRasa, post_events, sign, text_event, webhook_body
 
-from channels.line.texts import text
+from channels.line.handler import answer_later_text
 
 
 async def test_slow_answer_shows_the_loading_animation_first(
@@ -111,4 +111,5 @@ async def test_rasa_down_gets_a_polite_apology(
     fake_rasa.status = status
     await post_events(client, text_event("電池"))
     [reply] = fake_line.calls(REPLY)
-    assert reply.json["messages"] == [{"type": "text", "text": text("unavailable", "ja")}]
+    # The event is kept: the resident is told the answer will come here when the assistant is back (no retyping).
+    assert reply.json["messages"] == [{"type": "text", "text": answer_later_text("ja")}]

@@ -383,5 +383,5 @@ def test_downgrade_to_0002_and_upgrade_again(engine: Engine, bf: BenefitSubscrip
             ),
             {"now": NOW.replace(tzinfo=None)},
         )
-    assert upgrade(engine).after == "0003"
+    assert int(upgrade(engine).after or 0) >= 3  # back to the newest schema, 0003 included
     assert "benefit_subscriptions" in inspect(engine).get_table_names()

@@ -17,10 +17,10 @@ from storage.migrate import upgrade
 from storage.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
-HEAD = "0003"
+HEAD = "0006"
 TABLES_0001 = {"line_events", "line_users", "reference_requests", "unanswered_questions"}
 TABLES_0002 = TABLES_0001 | {"smartphone_classes", "smartphone_bookings", "notifications"}
-TABLES = TABLES_0002 | {"benefit_subscriptions"}
+TABLES = TABLES_0002 | {"benefit_subscriptions", "offered_payloads", "interpreter_transcripts"}
 
 
 def migrate_command(url: str) -> subprocess.CompletedProcess[str]:
