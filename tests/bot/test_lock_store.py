@@ -14,7 +14,6 @@ RedisLockStore breaks (GET the JSON lock, edit in Python, SET it back).
 from __future__ import annotations
 
 import asyncio
-import getpass
 import os
 import threading
 import time
@@ -69,35 +68,6 @@ def redis_prefix() -> Iterator[str]:
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
     client.close()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh schema on the machine's PostgreSQL, as a psycopg2 URL (Rasa's driver) with it as search_path."""
-    import sqlalchemy as sa
-
-    candidates = (
-        [os.environ["CHIBA_TEST_POSTGRES_URL"]]
-        if os.environ.get("CHIBA_TEST_POSTGRES_URL")
-        else [f"postgresql://{user}@127.0.0.1:5432/test" for user in dict.fromkeys(["postgres", getpass.getuser()])]
-    )
-    schema = f"scale_{uuid.uuid4().hex[:12]}"
-    for base in candidates:
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        except sa.exc.OperationalError:
-            admin.dispose()
-            continue
-        try:
-            yield f"{base}?options=-csearch_path%3D{schema}"
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        return
-    pytest.fail("PostgreSQL at 127.0.0.1:5432/test unreachable; set CHIBA_TEST_POSTGRES_URL")
 
 
 def rasa_redis_lock_store(prefix: str) -> LockStore:

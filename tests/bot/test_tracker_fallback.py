@@ -8,12 +8,8 @@ at a closed port, as a stopped PostgreSQL looks to Rasa.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import logging
-import os
-import uuid
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,33 +26,6 @@ from bot.gateway_channel import GatewayInput
 
 SENDER = "resident-7"
 CLOSED = "postgresql://postgres@127.0.0.1:1/test"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh schema on the machine's PostgreSQL as a psycopg2 URL; connections are named so the test can end them."""
-    candidates = (
-        [os.environ["CHIBA_TEST_POSTGRES_URL"]]
-        if os.environ.get("CHIBA_TEST_POSTGRES_URL")
-        else [f"postgresql://{user}@127.0.0.1:5432/test" for user in dict.fromkeys(["postgres", getpass.getuser()])]
-    )
-    schema = f"scale_{uuid.uuid4().hex[:12]}"
-    for base in candidates:
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        except sa.exc.OperationalError:
-            admin.dispose()
-            continue
-        try:
-            yield f"{base}?options=-csearch_path%3D{schema}&application_name={schema}"
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        return
-    pytest.fail("PostgreSQL at 127.0.0.1:5432/test unreachable; set CHIBA_TEST_POSTGRES_URL")
 
 
 class Agent:
