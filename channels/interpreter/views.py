@@ -16,7 +16,6 @@ Nothing a resident or staff member says is logged or stored, except a transcript
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -30,6 +29,7 @@ from channels.interpreter.store import TranscriptDatabase
 from channels.interpreter.ui import resident_words
 from channels.jsonutil import json_response
 from channels.rasa_client import HTTP_SESSION, SETTINGS
+from channels.staff.views import bearer_matches
 from channels.webchat import read_json_object
 from settings import InterpreterSettings, StaffSettings
 from translations import languages
@@ -171,9 +171,7 @@ def _require_staff(request: web.Request) -> None:
     token = secret.get_secret_value() if secret else ""
     if len(token) < MIN_TOKEN:
         raise SavingDisabled()
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.startswith("Bearer ") else ""
-    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+    if not bearer_matches(request, token):
         raise StaffTokenRequired()
 
 

@@ -94,10 +94,17 @@ def _session_value(token: str) -> str:
     return hmac.new(token.encode(), b"chiba-staff-session", hashlib.sha256).hexdigest()
 
 
+def bearer_matches(request: web.Request, token: str) -> bool:
+    """`Authorization: Bearer <token>` carries the staff token (compared in constant time)."""
+    header = request.headers.get("Authorization", "")
+    if not token or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+
+
 def _authorised(request: web.Request) -> bool:
     token = _token(request)
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip().encode(), token.encode()):
+    if bearer_matches(request, token):
         return True
     cookie = request.cookies.get(COOKIE, "")
     return bool(cookie) and hmac.compare_digest(cookie.encode(), _session_value(token).encode())
