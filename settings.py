@@ -742,6 +742,13 @@ class SupervisorSettings(_Section):
         validation_alias="CHIBA_ACTION_SERVERS",
         description="Scaled profile: how many action servers, on consecutive ports from CHIBA_ACTIONS_PORT.",
     )
+    action_replicas: int = Field(
+        2,
+        ge=1,
+        validation_alias="CHIBA_ACTION_REPLICAS",
+        description="Processes per action server, sharing its port (SO_REUSEPORT): while one restarts the others "
+        "answer. Each holds its own knowledge base (about 1.2 GB).",
+    )
     restart_base_delay: float = Field(
         1.0,
         ge=0,
@@ -771,8 +778,7 @@ class SupervisorSettings(_Section):
         3,
         ge=1,
         validation_alias="CHIBA_PROBE_FAILURES",
-        description="Failed probes in a row after which a running but silent service is restarted (e.g. its Sanic "
-        "worker died and the main process lives on).",
+        description="Failed probes in a row after which a running but silent service is restarted (hung).",
     )
     stop_grace: float = Field(
         10.0,

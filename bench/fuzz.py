@@ -54,7 +54,16 @@ LINE_SECRET = "fuzz-line-secret"
 # Text in a body that means an exception escaped to the client.
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"/|\b[A-Z]\w*(Error|Exception): ")
 # The gateway's own routes (channels/openapi.build_spec); other parts may document more in the same document.
-FUZZED_PREFIXES = ("/api/chat", "/api/ui/", "/api/openapi.json", "/healthz", "/webhooks/line", "/staff", "/for-you/")
+FUZZED_PREFIXES = (
+    "/api/chat",
+    "/api/ui/",
+    "/api/area/",
+    "/api/openapi.json",
+    "/healthz",
+    "/webhooks/line",
+    "/staff",
+    "/for-you/",
+)
 GENERIC_STATUSES = {404, 405}  # any path/method: the middleware's not_found / method_not_allowed
 PROBLEM_KINDS = (
     "server_error", "traceback", "error_shape", "undocumented_status", "content_type", "body_schema", "logged_error",

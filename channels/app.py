@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from channels.area import setup_area
 from channels.errors import error_middleware
 from channels.for_you import setup_for_you
 from channels.forget import setup_forget
@@ -52,6 +53,7 @@ def create_app(
     app.on_response_prepare.append(_add_headers)
     app.router.add_get("/healthz", healthz)
     add_routes(app, settings.static_dir)
+    setup_area(app)  # the web chat's area picker: town search, collection calendar, .ics
     setup_forget(app)  # before setup_line: the LINE channel forgets users through it
     setup_for_you(app)
     setup_line(app)  # after http_session_ctx so LINE reuses the shared client session

@@ -10,7 +10,8 @@ starts); they are merged into the served document.
 
 Covered here: the web chat (`/api/chat`, `/api/ui/{lang}`), `/healthz`, the LINE webhook, the "For You" stop link
 and the staff pages (token: `Authorization: Bearer` or the session cookie the sign-in form sets). Every JSON error
-has one shape, `#/components/schemas/Error`.
+has one shape, `#/components/schemas/Error`. The area picker's routes (/api/area/*) are documented by channels/area.py
+with `document()`.
 """
 
 from __future__ import annotations
@@ -156,6 +157,23 @@ def build_spec(settings: GatewaySettings) -> dict[str, Any]:
                         "sources": {
                             "type": "array",
                             "items": {"type": "string", "pattern": "^https?://"},
+                        },
+                        "area": {
+                            "type": "object",
+                            "description": "The town the answer is about (the web chat's 'my area' chip): "
+                            "from the assistant's collection-day answer, or the town chosen in /api/area/choose.",
+                            "required": ["label", "ward", "name"],
+                            "properties": {
+                                "label": {"type": "string"},
+                                "ward": {"type": "string"},
+                                "name": {"type": "string"},
+                            },
+                        },
+                        "source_labels": {
+                            "type": "object",
+                            "description": "url → label in the reply's language (knowledge_base/data/sources.yaml), "
+                            "for the sources that have one.",
+                            "additionalProperties": {"type": "string"},
                         },
                     },
                 },

@@ -11,14 +11,22 @@ when it is the payload of a button the assistant offered to this sender (recorde
 any other "/" text is disarmed and understood as a sentence. Each sender may send CHIBA_RATE_LIMIT_BURST messages at
 once and CHIBA_RATE_LIMIT_PER_MINUTE after that; faster senders get 429 with Retry-After (channels/ratelimit.py).
 
+`meta` may carry two optional fields besides the contract's (older clients ignore them): `area` {label, ward, name},
+the town the answer is about — from the `{"type": "area"}` card action_collection_days sends, or the town chosen in
+the page's picker (POST /api/area/choose, channels/area.py, which runs its turn through `answer_turn` with a payload
+the gateway built itself) — and `source_labels` {url: label}, the label of each cited page that
+knowledge_base/data/sources.yaml names, in the reply's language (`sources` itself is unchanged).
+
 The page keeps its sender id and the transcript in the browser's storage (nothing more is stored here); "new
 conversation" starts over with a new sender id, so Rasa starts with an empty conversation (no town, no item). The
 earlier conversation stays in Rasa's tracker store as any conversation does."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any, TypedDict
 
 from aiohttp import web
@@ -64,10 +72,15 @@ class ChatRequest(TypedDict):
     lang: str | None  # None: the request had no `lang`, so the sender's remembered choice applies
 
 
+class WebMeta(ChatMeta, total=False):
+    area: AreaMeta  # the town the answer is about (the "my area" chip), see area_of
+    source_labels: dict[str, str]  # url → label in the reply's language, for the sources that have one
+
+
 class ChatResponse(TypedDict):
     lang: str
     messages: list[ChatMessage]
-    meta: ChatMeta
+    meta: WebMeta
 
 
 async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, Any]:
@@ -89,7 +102,7 @@ async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, An
     return body
 
 
-def _string_field(body: dict[str, Any], name: str, *, default: str | None = None) -> str:
+def string_field(body: dict[str, Any], name: str, *, default: str | None = None) -> str:
     value = body.get(name, default)
     if value is None:
         raise InvalidField(f"Missing field {name!r}.", message_ja=f"項目 {name} がありません。", field=name)
@@ -100,10 +113,10 @@ def _string_field(body: dict[str, Any], name: str, *, default: str | None = None
     return value
 
 
-def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest:
-    sender_id = _string_field(body, "sender_id")
-    text = _string_field(body, "text")
-    lang = None if body.get("lang") is None else _string_field(body, "lang")
+def parse_sender(body: dict[str, Any]) -> tuple[str, str | None]:
+    """The sender id and the requested language (None: the request had none) of a chat-like request."""
+    sender_id = string_field(body, "sender_id")
+    lang = None if body.get("lang") is None else string_field(body, "lang")
     if not sender_id.strip() or len(sender_id) > MAX_SENDER_ID_CHARS:
         raise InvalidField(
             f"Field 'sender_id' must be 1-{MAX_SENDER_ID_CHARS} characters.",
@@ -116,7 +129,12 @@ def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest
             message_ja=f"sender_id は「{LINE_SENDER_PREFIX}」で始めないでください。",
             field="sender_id",
         )
-    text = text.strip()
+    return sender_id, None if lang is None else validate_requested(lang)
+
+
+def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest:
+    sender_id, lang = parse_sender(body)
+    text = string_field(body, "text").strip()
     if not text:
         raise EmptyText()
     if len(text) > max_text_chars:
@@ -125,7 +143,7 @@ def parse_chat_request(body: dict[str, Any], max_text_chars: int) -> ChatRequest
             message_ja=f"メッセージが長すぎます（{len(text)}文字）。{max_text_chars}文字以内にしてください。",
             max_chars=max_text_chars,
         )
-    return ChatRequest(sender_id=sender_id, text=text, lang=None if lang is None else validate_requested(lang))
+    return ChatRequest(sender_id=sender_id, text=text, lang=lang)
 
 
 async def _offered(app: web.Application, sender_id: str, text: str) -> bool:
@@ -137,11 +155,28 @@ async def _offered(app: web.Application, sender_id: str, text: str) -> bool:
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     chat_request = parse_chat_request(await read_json_object(request, settings.max_body_bytes), settings.max_text_chars)
-    sender_id, memory = chat_request["sender_id"], request.app[LANGUAGE_MEMORY]
+    answer = await answer_turn(request, chat_request["sender_id"], chat_request["text"], chat_request["lang"])
+    return json_response(answer)
+
+
+async def town_turn(request: web.Request, body: dict[str, Any], payload: str, area: AreaMeta) -> web.Response:
+    """POST /api/area/choose (channels/area.py): `payload` was built by the gateway from a row of the town table, so
+    it runs as a payload without having been offered; `meta.area` is that town whatever the assistant answers."""
+    sender_id, lang = parse_sender(body)
+    answer = await answer_turn(request, sender_id, payload, lang, built_here=True)
+    answer["meta"]["area"] = area
+    return json_response(answer)
+
+
+async def answer_turn(
+    request: web.Request, sender_id: str, text: str, requested: str | None, *, built_here: bool = False
+) -> ChatResponse:
+    """One turn of the web chat. `built_here`: `text` is a payload the gateway built itself (never client text)."""
+    settings, memory = request.app[SETTINGS], request.app[LANGUAGE_MEMORY]
     await check_rate_limit(request.app, "web", sender_id)
-    requested, text, user = chat_request["lang"], chat_request["text"], await memory.load(sender_id)
+    user = await memory.load(sender_id)
     looks_like_payload = is_payload(text)
-    offered = looks_like_payload and await _offered(request.app, sender_id, text)
+    offered = looks_like_payload and (built_here or await _offered(request.app, sender_id, text))
     if looks_like_payload and not offered:
         log.info("chat: a '/' message no offered button carries is answered as text")
     # A payload's JSON is no language, offered or typed: never let it reach detection (or a custom decider).
@@ -160,13 +195,112 @@ async def chat(request: web.Request) -> web.Response:
     elif (guard := request.app.get(PAYLOAD_GUARD)) is not None:
         # Recorded before the answer goes out: the resident may press a button the moment it appears.
         await guard.offer(sender_id, (b["payload"] for m in reply["messages"] for b in m.get("buttons", [])))
-    meta = reply["meta"]
+    meta = WebMeta(**reply["meta"])
+    if (area := area_of(body)) is not None:
+        meta["area"] = area
+    if meta["sources"] and (labels := await source_labels(request.app, meta["sources"], lang)):
+        meta["source_labels"] = labels
     # Metadata only: the message text and sender id stay out of the logs.
     log.info(
         "chat lang=%s chars=%d payload=%s intent=%s confidence=%.2f fallback=%s",
         lang, len(text), offered, meta["intent"] or "-", meta["confidence"], meta["fallback"],
     )  # fmt: skip
-    return json_response(ChatResponse(lang=lang, messages=reply["messages"], meta=meta))
+    return ChatResponse(lang=lang, messages=reply["messages"], meta=meta)
+
+
+# ---- the town the assistant answered for (meta.area) --------------------------------------------------------------
+
+MAX_AREA_CHARS = 64
+
+
+class AreaMeta(TypedDict):
+    label: str  # ward + town as printed in the official table: 中央区青葉町
+    ward: str
+    name: str
+
+
+def area_of(body: Any) -> AreaMeta | None:
+    """The town the assistant answered collection days for: the `{"type": "area"}` card the action sends
+    (actions/garbage/collection_days.py; channels that draw cards, like LINE, skip this type)."""
+    meta = body.get("meta") if isinstance(body, dict) else None
+    cards = meta.get("cards") if isinstance(meta, dict) else None
+    for card in reversed(cards if isinstance(cards, list) else []):
+        if not isinstance(card, dict) or card.get("type") != "area":
+            continue
+        ward, name = card.get("ward"), card.get("town")
+        if isinstance(ward, str) and isinstance(name, str) and 0 < len(ward + name) <= MAX_AREA_CHARS:
+            return AreaMeta(label=ward + name, ward=ward, name=name)
+    return None
+
+
+# ---- source links by label (meta.source_labels) -------------------------------------------------------------------
+
+
+class SourceLabels:
+    """Labels of the pages the assistant cites (knowledge_base/data/sources.yaml): the publisher in the reply's
+    language where the file translates it, then the page's title where known, else a short topic (Japanese).
+    Read once, in a worker thread, on first use; a missing or broken file means no labels (the URLs are shown)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path
+        self._table: dict[str, tuple[dict[str, str], str | None]] | None = None
+        self._lock = asyncio.Lock()
+
+    def _load(self) -> dict[str, tuple[dict[str, str], str | None]]:
+        import yaml
+
+        path = self._path
+        if path is None:
+            from settings import KnowledgeBaseSettings
+
+            path = KnowledgeBaseSettings.from_env().data_dir / "sources.yaml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            log.error("source labels unavailable (%s): links are shown by address", type(exc).__name__)
+            return {}
+        publishers = data.get("publishers") if isinstance(data, dict) else None
+        sources = data.get("sources") if isinstance(data, dict) else None
+        if not isinstance(publishers, dict) or not isinstance(sources, dict):
+            log.error("source labels: %s needs 'publishers' and 'sources' mappings", path.name)
+            return {}
+        names = {
+            key: (dict(value) if isinstance(value, dict) else {"ja": str(value)}) for key, value in publishers.items()
+        }
+        table: dict[str, tuple[dict[str, str], str | None]] = {}
+        for url, entry in sources.items():
+            if isinstance(url, str) and isinstance(entry, dict) and entry.get("publisher") in names:
+                text = entry.get("title") or entry.get("topic")
+                table[url] = (names[entry["publisher"]], str(text) if text else None)
+        return table
+
+    async def table(self) -> dict[str, tuple[dict[str, str], str | None]]:
+        if self._table is None:
+            async with self._lock:
+                if self._table is None:
+                    self._table = await asyncio.to_thread(self._load)
+        return self._table
+
+    async def labels(self, urls: list[str], lang: str) -> dict[str, str]:
+        table = await self.table()
+        return {url: label_text(*table[url], lang) for url in urls if url in table}
+
+
+def label_text(publisher: dict[str, str], text: str | None, lang: str) -> str:
+    """「千葉市：収集日の一覧」, "Chiba City: 収集日の一覧"; the publisher alone when there is no text."""
+    japanese = lang in ("ja", "ja-easy")
+    name = publisher.get(lang) or (publisher.get("ja") if japanese else publisher.get("en")) or publisher.get("ja", "")
+    if not text:
+        return name
+    return f"{name}：{text}" if japanese else f"{name}: {text}"
+
+
+SOURCE_LABELS = web.AppKey("source_labels", SourceLabels)
+
+
+async def source_labels(app: web.Application, urls: list[str], lang: str) -> dict[str, str]:
+    labels = app.get(SOURCE_LABELS)
+    return {} if labels is None else await labels.labels(urls, lang)
 
 
 class ForgetFailed(BackendUnavailable):
@@ -213,6 +347,8 @@ async def index(request: web.Request) -> web.FileResponse:
 
 def add_routes(app: web.Application, static_dir: Any) -> None:
     setup_payload_guard(app)
+    if SOURCE_LABELS not in app:
+        app[SOURCE_LABELS] = SourceLabels()
     setup_rate_limit(app)
     add_openapi_route(app)
     app.router.add_post("/api/chat", chat)

@@ -144,4 +144,8 @@ class ActionCollectionDays(Action):
         text, sources = await off_loop(collection_reply, kb, choice.town, category_ids, ActionSettings.from_env(), lang)
         dispatcher.utter_message(text=text)
         send_sources(dispatcher, sources)
+        # The web chat shows the town as its "my area" chip (channels/webchat.py area_of); LINE skips this card type.
+        dispatcher.utter_message(
+            json_message={"cards": [{"type": "area", "ward": choice.town.ward, "town": choice.town.name}]}
+        )
         return [*remember(choice.town), SlotSet(SLOT_ASKED, None)]

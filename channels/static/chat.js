@@ -6,12 +6,19 @@
 // this browser's localStorage, nowhere else. "New conversation" clears both and takes a new sender id, so the
 // assistant starts over too (it remembers a town or an item per sender id). Questions are sent one at a time, in
 // order: one asked while an answer is pending waits, marked as waiting, and every answer goes under its own question.
+//
+// My area (channels/area.py): a town chosen once in the picker — or the town the assistant last answered collection
+// days for (meta.area) — is shown as a chip; it opens the next collection days per category and an .ics export.
+// Choosing a town also tells the assistant (POST /api/area/choose: the gateway sends the town's payload itself), so a
+// later "when is PET bottle day?" uses it. The area is kept with the sender id and cleared by "new conversation".
+// Sources are links whose text is the page's label (meta.source_labels) where the gateway has one.
 "use strict";
 
 (() => {
   const SENDER_KEY = "chiba-assistant.sender-id";
   const LANG_KEY = "chiba-assistant.lang";
   const TRANSCRIPT_KEY = "chiba-assistant.transcript";
+  const AREA_KEY = "chiba-assistant.area";
   const MAX_CHARS = 2000;
   const COUNTER_FROM = 1600; // the character counter appears when the text nears the limit
   const MAX_SAVED = 200; // transcript entries kept in storage (the oldest go first)
@@ -37,6 +44,18 @@
   const status = document.getElementById("status");
   const counter = document.getElementById("counter");
   const counterStatus = document.getElementById("counter-status");
+  const areaSection = document.getElementById("area");
+  const areaToggle = document.getElementById("area-toggle");
+  const areaPanel = document.getElementById("area-panel");
+  const areaForm = document.getElementById("area-form");
+  const areaQuery = document.getElementById("area-query");
+  const areaSearchButton = document.getElementById("area-search");
+  const areaStatus = document.getElementById("area-status");
+  const areaResults = document.getElementById("area-results");
+  const areaCalendar = document.getElementById("area-calendar");
+  const areaActions = document.getElementById("area-actions");
+  const areaChange = document.getElementById("area-change");
+  const areaClose = document.getElementById("area-close");
   const CODES = new Set([...langSelect.options].map((o) => o.value).filter((code) => code !== "auto"));
   let ui = "ja"; // language of the page's own strings
   let strings = I18N.fallback; // the page's own strings, in `ui`
@@ -101,6 +120,34 @@
   function saveTranscript() {
     if (transcript.length > MAX_SAVED) transcript = transcript.slice(-MAX_SAVED);
     storageSet(TRANSCRIPT_KEY, JSON.stringify({ sender: senderId, entries: transcript }));
+  }
+
+  // The resident's area {label, ward, name} (town names as printed in the official table), kept with its sender id:
+  // the assistant remembers the town per sender id too.
+  function validArea(value) {
+    return value && typeof value.label === "string" && value.label.length > 0 && value.label.length <= 64;
+  }
+
+  function loadArea() {
+    try {
+      const saved = JSON.parse(storageGet(AREA_KEY) || "null");
+      if (saved && saved.sender === senderId && validArea(saved.area)) return saved.area;
+    } catch (_) {
+      /* a damaged copy: no area */
+    }
+    return null;
+  }
+
+  let area = loadArea();
+  let calendarData = null; // the last /api/area/calendar answer for `area`, in the page's language
+  let calendarRequests = 0; // a slower answer for an earlier area or language is dropped
+  let searchRequests = 0;
+  let searchTimer = 0;
+  let focusCalendar = false; // after a town is picked, its calendar heading takes the focus once it is shown
+
+  function saveArea() {
+    if (area) storageSet(AREA_KEY, JSON.stringify({ sender: senderId, area }));
+    else storageRemove(AREA_KEY);
   }
 
   // --- language of the page -----------------------------------------------------------------------------------------
@@ -186,6 +233,7 @@
     fillWithNodes(document.getElementById("notice"), t("web.notice"), { ai: strong, phone });
 
     relabel(tag);
+    relabelArea(tag);
     for (const group of log.querySelectorAll(".starters")) fillStarters(group);
     for (const note of log.querySelectorAll(".queued-note")) {
       note.lang = tag;
@@ -338,7 +386,9 @@
     });
   }
 
-  function addSources(wrapper, sources) {
+  // Each source is a link whose text is its label (the publisher and the page's title or topic, in the answer's
+  // language where sources.yaml has it); without a label, the address. Printing adds the address after a label.
+  function addSources(wrapper, sources, labels = {}, labelLang = "") {
     const safe = sources.filter((url) => typeof url === "string" && /^https?:\/\//.test(url));
     if (safe.length === 0) return;
     const box = document.createElement("div");
@@ -354,7 +404,14 @@
       a.href = url;
       a.target = "_blank";
       a.rel = "noopener noreferrer";
-      a.textContent = url.replace(/^https?:\/\//, "");
+      const label = labels && typeof labels[url] === "string" ? labels[url].trim() : "";
+      if (label) {
+        a.textContent = label;
+        a.dataset.label = "true";
+        if (labelLang) a.lang = labelLang;
+      } else {
+        a.textContent = url.replace(/^https?:\/\//, "");
+      }
       a.title = url;
       const hint = document.createElement("span");
       hint.className = "visually-hidden";
@@ -373,7 +430,7 @@
     if (entry.role === "user") return addMessage("user", entry.text, { lang, after });
     const wrapper = addMessage("bot", entry.text, { lang, after });
     if (Array.isArray(entry.buttons) && entry.buttons.length > 0) addChoices(wrapper, entry);
-    if (Array.isArray(entry.sources)) addSources(wrapper, entry.sources);
+    if (Array.isArray(entry.sources)) addSources(wrapper, entry.sources, entry.sourceLabels, lang);
     if (entry.starters) addStarters(wrapper); // "I did not understand": show what can be asked
     return wrapper;
   }
@@ -400,6 +457,13 @@
     const last = entries[entries.length - 1];
     const meta = data.meta || {};
     if (Array.isArray(meta.sources) && meta.sources.length > 0) last.sources = meta.sources.map(String);
+    if (meta.source_labels && typeof meta.source_labels === "object") {
+      const labels = Object.fromEntries(
+        Object.entries(meta.source_labels).filter(([url, label]) => typeof label === "string" && last.sources?.includes(url)),
+      );
+      if (Object.keys(labels).length > 0) last.sourceLabels = labels;
+    }
+    if (validArea(meta.area)) setArea(meta.area);
     if (meta.fallback === true) last.starters = true;
     let anchor = turn.userWrapper;
     let first = null;
@@ -499,10 +563,11 @@
 
   // Ask a question: it shows at once; it is sent when the answers before it have arrived.
   // lang: what to send as `lang` (the picker's value for typed text; the answer's language for a button).
-  function ask(text, { shownAs = text, lang = langSelect.value, typed = false } = {}) {
+  // town: a town label from the picker, told to the assistant through POST /api/area/choose instead of as text.
+  function ask(text, { shownAs = text, lang = langSelect.value, typed = false, town = null } = {}) {
     const userWrapper = addMessage("user", shownAs, { lang: lang === "auto" ? "" : htmlLang(lang) });
     scrollToEnd();
-    enqueue({ text, shownAs, lang, typed, userWrapper, conversation });
+    enqueue({ text, shownAs, lang, typed, town, userWrapper, conversation });
   }
 
   function enqueue(turn) {
@@ -526,10 +591,13 @@
 
   async function post(turn) {
     try {
-      const response = await fetch("/api/chat", {
+      const body = turn.town
+        ? { sender_id: senderId, town: turn.town, lang: turn.lang }
+        : { sender_id: senderId, text: turn.text, lang: turn.lang };
+      const response = await fetch(turn.town ? "/api/area/choose" : "/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ sender_id: senderId, text: turn.text, lang: turn.lang }),
+        body: JSON.stringify(body),
       });
       let data = null;
       try {
@@ -567,12 +635,306 @@
     storageSet(SENDER_KEY, senderId);
     transcript = [];
     storageRemove(TRANSCRIPT_KEY);
+    clearArea(); // the new sender id has no town at the assistant either
     for (const node of [...log.children]) if (node !== greeting) node.remove();
     updateBusy();
     status.textContent = t("page.new_conversation_done");
     log.scrollTop = 0;
     input.focus();
   }
+
+  // --- my area --------------------------------------------------------------------------------------------------------
+
+  function townSpan(label) {
+    const span = document.createElement("span");
+    span.lang = "ja"; // town names stay as printed in the official table
+    span.textContent = label;
+    return span;
+  }
+
+  function relabelArea(tag) {
+    areaSection.lang = tag;
+    areaSection.setAttribute("aria-label", t("area.region"));
+    setText("label[for='area-query']", t("area.search_label"));
+    areaSearchButton.textContent = t("area.search");
+    areaResults.setAttribute("aria-label", t("area.town_list"));
+    areaChange.textContent = t("area.change");
+    areaClose.textContent = t("area.close");
+    renderAreaToggle();
+    if (area) loadCalendar(); // category names and dates in the page's language
+  }
+
+  function renderAreaToggle() {
+    areaToggle.classList.toggle("has-area", Boolean(area));
+    if (area) fillWithNodes(areaToggle, t("area.chip"), { town: townSpan(area.label) });
+    else areaToggle.textContent = t("area.choose");
+  }
+
+  function openArea(picker) {
+    areaPanel.hidden = false;
+    areaToggle.setAttribute("aria-expanded", "true");
+    showPicker(picker || !area);
+  }
+
+  function closeArea() {
+    areaPanel.hidden = true;
+    areaToggle.setAttribute("aria-expanded", "false");
+  }
+
+  function showPicker(picker) {
+    areaForm.hidden = !picker;
+    areaCalendar.hidden = picker || !area;
+    areaActions.hidden = false; // "close" always; "change area" once there is one and the calendar shows
+    areaChange.hidden = picker || !area;
+    if (picker) areaQuery.focus();
+  }
+
+  function setArea(next) {
+    const changed = !area || area.label !== next.label;
+    area = { label: next.label, ward: String(next.ward || ""), name: String(next.name || "") };
+    saveArea();
+    renderAreaToggle();
+    if (changed || !calendarData) loadCalendar();
+    if (!areaPanel.hidden) showPicker(false);
+  }
+
+  function clearArea() {
+    area = null;
+    calendarData = null;
+    calendarRequests += 1;
+    saveArea();
+    areaCalendar.replaceChildren();
+    areaResults.replaceChildren();
+    areaStatus.textContent = "";
+    areaQuery.value = "";
+    closeArea();
+    renderAreaToggle();
+  }
+
+  async function getJson(url) {
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      const data = await response.json().catch(() => null);
+      return { ok: response.ok && data !== null, data };
+    } catch (_) {
+      return { ok: false, data: null };
+    }
+  }
+
+  function calendarQuery(format = "") {
+    return `/api/area/calendar${format}?town=${encodeURIComponent(area.label)}&lang=${encodeURIComponent(ui)}`;
+  }
+
+  async function loadCalendar() {
+    if (!area) return;
+    const current = ++calendarRequests;
+    const { ok, data } = await getJson(calendarQuery());
+    if (current !== calendarRequests) return;
+    calendarData = ok ? data : null;
+    renderCalendar();
+  }
+
+  const DATE_PARTS = { month: "short", day: "numeric", weekday: "short", timeZone: "UTC" };
+
+  // An ISO date (a day in Japan) as the page's language writes it; UTC so no time zone shifts the day.
+  function dateText(iso, format) {
+    const [y, m, d] = iso.split("-").map(Number);
+    return format.format(new Date(Date.UTC(y, m - 1, d)));
+  }
+
+  function renderCalendar() {
+    areaCalendar.replaceChildren();
+    if (!area) return;
+    const tag = htmlLang(ui);
+    areaCalendar.lang = tag;
+    if (!calendarData || !Array.isArray(calendarData.rows)) {
+      const error = document.createElement("p");
+      error.className = "area-error";
+      error.textContent = t("area.error");
+      areaCalendar.append(error);
+      return;
+    }
+    let format;
+    try {
+      format = new Intl.DateTimeFormat(tag, DATE_PARTS);
+    } catch (_) {
+      format = new Intl.DateTimeFormat("ja", DATE_PARTS); // a browser without that locale: Japanese dates
+    }
+    const heading = document.createElement("h2");
+    heading.className = "area-heading";
+    heading.id = "area-calendar-heading";
+    heading.tabIndex = -1;
+    fillWithNodes(heading, t("area.calendar_heading"), { town: townSpan(calendarData.town.label) });
+
+    const table = document.createElement("table");
+    table.className = "area-table";
+    const caption = document.createElement("caption");
+    caption.textContent = t("area.calendar_caption", {
+      from: dateText(calendarData.start, format),
+      to: dateText(calendarData.end, format),
+    });
+    const head = table.createTHead().insertRow();
+    for (const key of ["area.category", "area.dates"]) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = t(key);
+      head.append(th);
+    }
+    const body = table.createTBody();
+    const nameLang = htmlLang(calendarData.lang);
+    for (const row of calendarData.rows) {
+      const tr = body.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.lang = nameLang;
+      th.textContent = row.categories.map((c) => c.name).join(" / ");
+      const td = tr.insertCell();
+      td.className = "area-dates";
+      if (row.dates.length === 0) {
+        td.textContent = t("area.no_dates");
+      } else {
+        const list = document.createElement("ul");
+        for (const iso of row.dates) {
+          const item = document.createElement("li");
+          const time = document.createElement("time");
+          time.dateTime = iso;
+          time.textContent = dateText(iso, format);
+          item.append(time);
+          list.append(item);
+        }
+        td.append(list);
+      }
+      if (row.deadline_note && row.deadline_note !== calendarData.deadline_note) {
+        const note = document.createElement("p");
+        note.className = "area-note";
+        note.lang = nameLang;
+        note.textContent = row.deadline_note;
+        td.append(note);
+      }
+      tr.prepend(th);
+    }
+    table.prepend(caption);
+
+    const notes = [];
+    const deadline = document.createElement("p");
+    deadline.lang = nameLang;
+    deadline.textContent = calendarData.deadline_note;
+    notes.push(deadline);
+    const breakDays = Array.isArray(calendarData.no_collection) ? calendarData.no_collection : [];
+    if (breakDays.length > 0) {
+      const closed = document.createElement("p");
+      closed.textContent = t("area.break", {
+        from: dateText(breakDays[0], format),
+        to: dateText(breakDays[breakDays.length - 1], format),
+      });
+      notes.push(closed);
+    }
+    if (typeof calendarData.footnote === "string" && calendarData.footnote) {
+      const footnote = document.createElement("p");
+      const text = document.createElement("span");
+      text.lang = "ja";
+      text.textContent = calendarData.footnote;
+      fillWithNodes(footnote, t("area.footnote"), { note: text });
+      notes.push(footnote);
+    }
+    for (const note of notes) note.classList.add("area-note");
+
+    const links = document.createElement("p");
+    links.className = "area-links";
+    const ics = document.createElement("a");
+    ics.className = "area-ics";
+    ics.href = calendarQuery(".ics");
+    ics.download = "";
+    ics.textContent = t("area.ics");
+    const source = document.createElement("a");
+    source.href = /^https?:\/\//.test(calendarData.source) ? calendarData.source : "#";
+    source.target = "_blank";
+    source.rel = "noopener noreferrer";
+    source.textContent = t("area.source");
+    const hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.textContent = t("web.new_tab");
+    source.append(hint);
+    links.append(ics, " ", source);
+    areaCalendar.append(heading, table, ...notes, links);
+    if (focusCalendar && !areaCalendar.hidden) heading.focus();
+    focusCalendar = false;
+  }
+
+  function renderResults(found) {
+    areaResults.replaceChildren();
+    if (!found) {
+      areaStatus.textContent = t("area.search_error");
+      return;
+    }
+    for (const town of found.towns) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "area-town";
+      button.lang = "ja";
+      button.append(town.label);
+      if (town.reading) {
+        const reading = document.createElement("span");
+        reading.className = "area-reading";
+        reading.textContent = `（${town.reading}）`;
+        button.append(reading);
+      }
+      button.addEventListener("click", () => chooseTown(town));
+      item.append(button);
+      areaResults.append(item);
+    }
+    const count = found.towns.length;
+    let message = count === 0 ? t("area.none") : t("area.found", { count });
+    if (found.more) message += " " + t("area.more");
+    areaStatus.textContent = message;
+  }
+
+  async function searchTowns(query) {
+    const text = query.trim();
+    const current = ++searchRequests;
+    if (!text) {
+      areaResults.replaceChildren();
+      areaStatus.textContent = "";
+      return;
+    }
+    const { ok, data } = await getJson(`/api/area/towns?q=${encodeURIComponent(text.slice(0, 100))}`);
+    if (current !== searchRequests) return;
+    renderResults(ok && Array.isArray(data.towns) ? data : null);
+  }
+
+  // A town from the picker: the chip and the calendar at once (they need no assistant), and the assistant is told.
+  function chooseTown(town) {
+    setArea(town);
+    areaResults.replaceChildren();
+    areaStatus.textContent = "";
+    areaQuery.value = "";
+    showPicker(false);
+    focusCalendar = true;
+    ask(t("area.chosen_message", { town: town.label }), { lang: ui, town: town.label });
+  }
+
+  areaToggle.addEventListener("click", () => (areaPanel.hidden ? openArea(false) : closeArea()));
+  areaChange.addEventListener("click", () => showPicker(true));
+  areaClose.addEventListener("click", () => {
+    closeArea();
+    areaToggle.focus();
+  });
+  areaForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(searchTimer);
+    searchTowns(areaQuery.value);
+  });
+  areaQuery.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => searchTowns(areaQuery.value), 300);
+  });
+  areaPanel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      closeArea();
+      areaToggle.focus();
+    }
+  });
 
   // --- the composer -------------------------------------------------------------------------------------------------
 

@@ -43,6 +43,9 @@ _KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fc]+")
 # After a kana name, kana that only lengthen or bend its last sound: the name is part of a longer word
 # (「なっと」 (ナット) in 「なっとう」, 納豆). Never the first kana of a particle or a question frame.
 _WORD_GOES_ON = re.compile(r"[うぁぃぅぇぉゃゅょっーゥァィェォャュョッ]")
+# A katakana word: a name that is only its beginning is a modifier of the word, not the thing (「デスク」 of
+# 「デスクトップ」, 「ノート」 of 「ノートパソコン」); its end is the head (「キャップ」 of 「ペットボトルキャップ」).
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc\uff66-\uff9f]{2,}")
 _SHORT = 4  # a one-word name shorter than this (without diacritics) matches only under the rules of `_short_ok`
 _TYPO_MIN = 5  # words shorter than this are not corrected: too many neighbours
 # Kana (with the prolonged-sound mark and half-width katakana) and kanji: the scripts written without spaces.
@@ -364,11 +367,15 @@ class NameMatcher:
         key = norm(phrase)
         if not key or not self._cjk_keys or len(self._cjk) == 0:
             return [], []
+        words = {norm(w) for w in _KATAKANA_WORD.findall(unicodedata.normalize("NFKC", phrase))}
         hits: list[tuple[int, int, tuple[Name, ...]]] = []  # (start, end exclusive, names)
         for end, (name_key, names) in self._cjk.iter(key):
             if _KANA.fullmatch(name_key) and _WORD_GOES_ON.match(key[end + 1 : end + 2]):
                 continue
-            hits.append((end + 1 - len(name_key), end + 1, names))
+            start = end + 1 - len(name_key)
+            if any(len(word) > len(name_key) and key.startswith(word, start) for word in words):
+                continue
+            hits.append((start, end + 1, names))
         if not hits:
             return [], []
         # 「押し入れから出した…」: a name followed by 「から」 is where the thing was, not the thing.

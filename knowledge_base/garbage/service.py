@@ -22,7 +22,7 @@ import yaml
 from knowledge_base.core.faq import FaqEntry, FaqSearch, faq_corpus
 from knowledge_base.core.index import Corpus, Row
 from knowledge_base.core.normalize import normalize
-from knowledge_base.garbage.collection import TownMatcher, describe, next_dates, parse_pattern
+from knowledge_base.garbage.collection import TownMatcher, describe, load_town_readings, next_dates, parse_pattern
 from knowledge_base.garbage.matcher import (
     Name,
     NameMatcher,
@@ -150,7 +150,8 @@ class GarbageKnowledge:
         self._items_index = indexes[ITEMS_INDEX]
         self._query_vector = query_vector
         self._settings = settings
-        self._towns = TownMatcher(knowledge.towns)
+        # Readings let residents name their town in hiragana or romaji ("Aoba-cho", 「あおばちょう」).
+        self._towns = TownMatcher(knowledge.towns, load_town_readings(settings.data_dir))
         lexicon = load_lexicon(lexicon_path(settings.data_dir))
         reserved = [*(town.name for town in knowledge.towns), *(town.ward for town in knowledge.towns)]
         reserved += [item.name for item in knowledge.items]
@@ -162,6 +163,7 @@ class GarbageKnowledge:
             keep_plurals=[word for word, _ in lexicon.not_plurals],
         )
         self._siblings = siblings(self._names.names)
+        self._compounds = compounds(self._names.names)
         self._owner = {id(item): owner for owner, item in enumerate(knowledge.items)}
         self._shigen = tuple(cid for cid, c in knowledge.categories.items() if c.name.startswith("資源物"))
         self.faq = FaqSearch(
@@ -259,7 +261,9 @@ class GarbageKnowledge:
         best = result.best.item
         own = norm(" ".join(best.names))
         scored = []
-        for owner in self._siblings.get(self._owner[id(best)], ()):
+        owner_of_best = self._owner[id(best)]
+        related = self._siblings.get(owner_of_best, set()) | self._compounds.get(owner_of_best, set())
+        for owner in sorted(related):
             item = self.knowledge.items[owner]
             words = {w for name in (item.name, *item.jiten_names) for w in qualifier_words(name) if w not in own}
             hits = sum(len(w) for w in words if w in key)
@@ -552,6 +556,28 @@ def siblings(names: Iterable[Name]) -> dict[int, set[int]]:
         group = owners | full_keys.get(key, set())
         for owner in group:  # the curated 「マッチ」 knows 「マッチ（未使用）」 too (qualifier evidence)
             out.setdefault(owner, set()).update(group - {owner})
+    return out
+
+
+def compounds(names: Iterable[Name]) -> dict[int, set[int]]:
+    """Item -> the items whose Japanese name ends with one of its names (「ライター」 -> 「金属製ライター（ジッポ）」):
+    the longer name is a kind of it, and the words in its brackets (ジッポ) pick it when the message names them."""
+    owners: dict[str, set[int]] = {}
+    keys: list[tuple[str, int]] = []
+    for name in names:
+        if is_word_script(name.text):
+            continue
+        key = norm(name.text)
+        owners.setdefault(key, set()).add(name.owner)
+        for part in base_forms(name.text) if is_qualified(name.text) else ():
+            keys.append((norm(part), name.owner))
+        keys.append((key, name.owner))
+    out: dict[int, set[int]] = {}
+    for key, owner in keys:
+        for cut in range(1, len(key) - 1):  # proper suffixes of two characters or more
+            for short in owners.get(key[cut:], ()):
+                if short != owner:
+                    out.setdefault(short, set()).add(owner)
     return out
 
 

@@ -128,3 +128,23 @@ async def test_year_end_break_is_skipped(monkeypatch: pytest.MonkeyPatch, tracke
 async def test_town_footnotes_are_shown(text: str, note: str, tracker_for: Any, run: Any) -> None:
     reply = await run(ActionCollectionDays(), tracker_for(f"{text}のごみの日"))
     assert note in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("中央区青葉町の可燃ごみはいつ？", {"type": "area", "ward": "中央区", "town": "青葉町"}),
+        ("Aoba-cho, Chuo-ku: when is burnable garbage?", {"type": "area", "ward": "中央区", "town": "青葉町"}),
+    ],
+)
+async def test_the_town_answered_for_travels_as_an_area_card(
+    text: str, card: dict[str, str], tracker_for: Any, run: Any
+) -> None:
+    """The web chat's "my area" chip shows the town the assistant answered for, also when it was written in romaji."""
+    reply = await run(ActionCollectionDays(), tracker_for(text))
+    assert card in reply.custom["cards"]
+
+
+async def test_an_unknown_town_sends_no_area_card(tracker_for: Any, run: Any) -> None:
+    reply = await run(ActionCollectionDays(), tracker_for("可燃ごみの日はいつ？"))
+    assert "cards" not in reply.custom

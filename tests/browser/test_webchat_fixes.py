@@ -432,9 +432,9 @@ def test_print_shows_the_residents_own_messages_clearly(page: Any, stack: Stack)
 
 def test_keyboard_reaches_the_new_controls_in_order(page: Any) -> None:
     order = []
-    for _ in range(7):
+    for _ in range(8):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id || document.activeElement.dataset.starter || ''"))
-    assert order[1:] == ["lang", "new-conversation", "log", "sorting", "message", "send"]
+    assert order[1:] == ["lang", "new-conversation", "area-toggle", "log", "sorting", "message", "send"]
     assert page.get_by_role("button", name="新しい会話").get_attribute("type") == "button"
     assert page.get_by_role("toolbar", name="よくある質問").is_visible()

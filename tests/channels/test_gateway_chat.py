@@ -26,6 +26,7 @@ async def test_answer_has_contract_shape(client: TestClient) -> None:
         "confidence": 0.93,
         "fallback": False,
         "sources": [CITY_SOURCE],
+        "source_labels": {CITY_SOURCE: "千葉市：不燃ごみ・有害ごみ"},
     }
 
 
@@ -85,7 +86,13 @@ async def test_charset_parameter_on_content_type_is_accepted(client: TestClient)
                          "sources": ["javascript:alert(1)", CITY_SOURCE, CITY_SOURCE, 7]},
             },
             [{"text": "A"}],
-            {"intent": "nlu_fallback", "confidence": 0.0, "fallback": True, "sources": [CITY_SOURCE]},
+            {
+                "intent": "nlu_fallback",
+                "confidence": 0.0,
+                "fallback": True,
+                "sources": [CITY_SOURCE],
+                "source_labels": {CITY_SOURCE: "千葉市：不燃ごみ・有害ごみ"},
+            },
             id="unsafe-and-odd-parts-dropped",
         ),
     ],

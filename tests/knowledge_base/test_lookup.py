@@ -222,6 +222,27 @@ def test_every_item_name_asked_as_a_question_finds_that_item(real_kb: GarbageKno
     assert len(wrong) <= 0.02 * len(real_kb.garbage.knowledge.items), "\n".join(wrong)
 
 
+@pytest.mark.parametrize(
+    ("message", "wrong_item", "right_item"),
+    [
+        # A name that is only the start of a katakana word is a modifier: デスク of デスクトップ is no desk.
+        ("デスクトップ本体を捨てたい", "机", None),
+        ("テレビリモコンが壊れた", "テレビ", "リモコン"),
+        # A kind of the found thing whose brackets the message names: ジッポ picks the metal lighter (不燃ごみ),
+        # not the disposable one (有害ごみ).
+        ("ジッポライター捨てたい", "使い捨てライター", "金属製ライター（ジッポ）"),
+    ],
+)
+def test_real_compound_words_name_the_right_thing(
+    real_kb: GarbageKnowledge, message: str, wrong_item: str, right_item: str | None
+) -> None:
+    result = real_kb.garbage.lookup_item(message)
+    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    assert not (result.status == "found" and result.best is not None and result.best.item.name == wrong_item), named
+    if right_item is not None:
+        assert result.status == "found" and result.best is not None and result.best.item.name == right_item, named
+
+
 @pytest.mark.parametrize("message", ["今日の天気は？", "住民票を取りたい", "こんにちは", "マイナンバーカードの申請"])
 def test_real_off_topic_messages_are_not_items(real_kb: GarbageKnowledge, message: str) -> None:
     assert real_kb.garbage.lookup_item(message).status == "not_found"
@@ -255,6 +276,19 @@ def test_real_collection_days(real_kb: GarbageKnowledge) -> None:
     assert entries["yugai"].description == "第1・第3水曜日"
     assert "sodai" not in entries
 
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ("Aoba-cho, Chuo-ku", "中央区青葉町"),
+        ("あおばちょう", "中央区青葉町"),
+        ("I live in Makuhari Hongo 3-chome, which day is burnable garbage?", "花見川区幕張本郷1・3・5丁目"),
+    ],
+)
+def test_real_towns_in_romaji_and_hiragana(real_kb: GarbageKnowledge, message: str, label: str) -> None:
+    """The assistant itself (not only the web chat's picker) reads the town as a new resident writes it."""
+    assert [town.label for town in real_kb.garbage.find_towns(message)] == [label]
 
 @pytest.mark.parametrize(
     ("question", "topic"),
