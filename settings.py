@@ -749,6 +749,13 @@ class SupervisorSettings(_Section):
         description="Processes per action server, sharing its port (SO_REUSEPORT): while one restarts the others "
         "answer. Each holds its own knowledge base (about 1.2 GB).",
     )
+    rasa_standby: bool = Field(
+        False,
+        validation_alias="CHIBA_RASA_STANDBY",
+        description="Embedded profile: a second Rasa server loads the model too and waits; it opens the port the "
+        "moment the serving one dies (seconds of outage instead of a model load). Costs a second model in memory "
+        "(about 1 GB) and its load time at start.",
+    )
     restart_base_delay: float = Field(
         1.0,
         ge=0,

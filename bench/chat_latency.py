@@ -57,13 +57,13 @@ def rss_by_service(stack: StackProcess) -> dict[str, float]:
         cmd = " ".join(child.cmdline())
         name = (
             "rasa"
-            if " rasa run" in f" {cmd}" or "/rasa run" in cmd
+            if " rasa run" in f" {cmd}" or "/rasa run" in cmd or "bot.serve" in cmd
             else "actions"
             if "rasa_sdk" in cmd or "actions.server" in cmd
             else ("gateway" if "-m channels" in cmd else cmd[:40])
         )
         procs = [child, *child.children(recursive=True)]
-        out[name] = sum(p.memory_info().rss for p in procs) / 2**20
+        out[name] = out.get(name, 0.0) + sum(p.memory_info().rss for p in procs) / 2**20  # replicas add up
     return out
 
 

@@ -1,6 +1,7 @@
 """Fault campaign: LINE conversations while parts of the scaled stack are killed, and what residents got.
 
     PYTHONPATH=. .venvs/services/bin/python -m bench.faults [--users 6] [--quiet-seconds 15] [--only rasa,gateway]
+        [--profile scaled|embedded]
 
 Starts its own throwaway PostgreSQL 15 (port 18150, a temporary data folder; initdb runs as the `postgres` user when
 started as root) and Redis (port 18151, no persistence), the scaled stack (`scripts.run_stack --scaled`: two Rasa
@@ -8,9 +9,17 @@ servers, one action server, gateway and worker on ports 18180/18105-/18115-) wit
 served here (port 18170). Simulated residents send LINE text messages through the signed webhook the whole time; like
 LINE, a webhook that is not acknowledged with 200 is delivered again (isRedelivery) until it is.
 
+`--profile embedded` runs `make run`'s profile instead (one Rasa server on SQLite, no PostgreSQL or Redis to stop).
+
 Faults, one after the other, each followed by a quiet spell until /healthz is 200 again: kill -9 of a Rasa server,
-the action server, its forked Sanic worker, the gateway and the worker; Redis and PostgreSQL stopped and started
-again; the fake LINE API timing out, then answering 500, for a while.
+the action server (one of its processes when it has several), its forked Sanic worker (when it has one), the gateway
+and the worker; Redis and PostgreSQL stopped and started again; the fake LINE API timing out, then answering 500, for a
+while.
+
+How long the assistant was unavailable, as a resident of the web chat sees it: a prober sends a question that needs
+the action server ("電池はどうやって捨てますか") to /api/chat every PROBE_INTERVAL seconds, one at a time, the whole
+campaign. A probe fails when it gets no 200 answer with text. Per fault it prints the failed probes and "unavailable":
+from the fault to the end of the last failed probe before the assistant answered again (0 when none failed).
 
 The fake LINE API delivers a push once per X-Line-Retry-Key (a repeat answers 409, as LINE does) and delivers nothing
 for a request it times out or fails. Per message it then counts: answered (a real answer reached the resident),
@@ -30,6 +39,7 @@ import hmac
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -50,11 +60,24 @@ from scripts.supervisor import group_members
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PORT_BASE = 18100  # --port-base moves every port below together (another range on a shared machine)
 PG_PORT, REDIS_PORT, LINE_PORT = 18150, 18151, 18170
 GATEWAY_PORT, RASA_PORT, ACTIONS_PORT = 18180, 18105, 18115
+
+
+def use_ports(base: int) -> None:
+    """Move every port of the campaign by `base - PORT_BASE`."""
+    global PG_PORT, REDIS_PORT, LINE_PORT, GATEWAY_PORT, RASA_PORT, ACTIONS_PORT
+    shift = base - PORT_BASE
+    PG_PORT, REDIS_PORT, LINE_PORT = PG_PORT + shift, REDIS_PORT + shift, LINE_PORT + shift
+    GATEWAY_PORT, RASA_PORT, ACTIONS_PORT = GATEWAY_PORT + shift, RASA_PORT + shift, ACTIONS_PORT + shift
+
+
 SECRET, TOKEN = "faults-secret", "faults-token"
 LATE_SECONDS = 10.0
 ANSWER_WAIT_SECONDS = 60.0
+PROBE_QUESTION = "電池はどうやって捨てますか"
+PROBE_INTERVAL = 0.25
 QUESTIONS = ["こんにちは", "電池はどうやって捨てますか", "粗大ごみの出し方を教えて", "図書館の開館時間は？",
              "スプレー缶は何ごみ？", "ありがとう"]  # fmt: skip
 
@@ -243,6 +266,45 @@ class Campaign:
             await asyncio.sleep(rng.uniform(1.0, 3.0))
 
 
+@dataclass
+class Probe:
+    at: float  # sent (monotonic)
+    took: float
+    ok: bool
+
+
+class Prober:
+    """One web-chat sender asking the same question again and again; records which probes were answered."""
+
+    def __init__(self, url: str) -> None:
+        self.url = f"{url}/api/chat"
+        self.probes: list[Probe] = []
+        self.running = True
+
+    async def run(self, session: aiohttp.ClientSession) -> None:
+        n = 0
+        while self.running:
+            n += 1
+            body = {"sender_id": f"probe-{n // 20}", "text": PROBE_QUESTION, "lang": "ja"}  # a short conversation each
+            started = time.monotonic()
+            ok = False
+            try:
+                async with session.post(self.url, json=body, timeout=aiohttp.ClientTimeout(total=30)) as resp:
+                    data = await resp.json(content_type=None)
+                    ok = resp.status == 200 and any(m.get("text") for m in data.get("messages", []))
+            except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError):
+                ok = False
+            self.probes.append(Probe(started, time.monotonic() - started, ok))
+            await asyncio.sleep(max(0.0, PROBE_INTERVAL - (time.monotonic() - started)))
+
+    def outage(self, begun: float, until: float) -> tuple[int, int, float]:
+        """(probes sent, probes failed, seconds unavailable) between `begun` and `until`."""
+        window = [p for p in self.probes if begun <= p.at < until]
+        failed = [p for p in window if not p.ok]
+        unavailable = max((p.at + p.took - begun for p in failed), default=0.0)
+        return len(window), len(failed), unavailable
+
+
 # --- faults ---------------------------------------------------------------------------------------------------------
 
 
@@ -252,45 +314,76 @@ def kill_service(stack: StackProcess, name: str) -> str:
     return f"kill -9 {name} (pid {pid})"
 
 
+def listening_pid(port: int) -> int | None:
+    """The process listening on 127.0.0.1:`port` (from /proc/net/tcp and the processes' open sockets)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                return int(entry.name)
+    return None
+
+
+def kill_serving(stack: StackProcess, names: list[str], port: int) -> str:
+    """kill -9 the one of `names` that serves `port` (a standby waits without listening)."""
+    pids = {stack.pid(name): name for name in names if f"started {name} (pid" in stack.log_text()}
+    serving = listening_pid(port)
+    if serving not in pids:
+        return kill_service(stack, names[0])
+    os.kill(serving, signal.SIGKILL)
+    return f"kill -9 {pids[serving]} (pid {serving}, the one serving port {port})"
+
+
 def kill_sanic_worker(stack: StackProcess, name: str) -> str:
     main = stack.pid(name)
     workers = sorted(group_members(main) - {main})
     if not workers:
-        return f"{name}: no forked worker found"
+        return f"{name}: no forked worker (one process serves), nothing killed"
     os.kill(workers[-1], signal.SIGKILL)
     return f"kill -9 {name}'s Sanic worker (pid {workers[-1]})"
 
 
 async def run(args: argparse.Namespace) -> int:
+    scaled = args.profile == "scaled"
     folder = Path(tempfile.mkdtemp(prefix="supervisor-faults-"))
     pg, redis = Postgres(folder), Redis()
     line = FakeLine()
     runner = web.AppRunner(line.app(), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", LINE_PORT).start()
-    print(f"throwaway PostgreSQL :{PG_PORT} and Redis :{REDIS_PORT} in {folder}", flush=True)
-    pg.init()
-    redis.start()
-    env = {
-        "CHIBA_DATABASE_URL": pg.url_app, "CHIBA_TRACKER_URL": pg.url_tracker, "CHIBA_REDIS_URL": redis.url,
+    env: dict[str, str] = {}
+    if scaled:
+        print(f"throwaway PostgreSQL :{PG_PORT} and Redis :{REDIS_PORT} in {folder}", flush=True)
+        pg.init()
+        redis.start()
+        env = {"CHIBA_DATABASE_URL": pg.url_app, "CHIBA_TRACKER_URL": pg.url_tracker, "CHIBA_REDIS_URL": redis.url}
+    env |= {
         "CHIBA_REDIS_PREFIX": "faults", "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_BASE_URL": f"http://127.0.0.1:{LINE_PORT}", "LINE_API_DATA_BASE_URL": f"http://127.0.0.1:{LINE_PORT}",
         "CHIBA_LINE_API_TIMEOUT": "2", "CHIBA_LINE_MAX_RETRIES": "1", "CHIBA_LINE_RETRY_BASE_DELAY": "0.2",
         "CHIBA_LINE_LEASE": "20", "CHIBA_LINE_REPLAY_INTERVAL": "1", "CHIBA_RATE_LIMIT_BURST": "0",
         "CHIBA_RASA_SERVERS": "2", "CHIBA_ACTION_SERVERS": "1", "CHIBA_WORKER_INTERVAL": "5",
     }  # fmt: skip
-    stack = StackProcess(GATEWAY_PORT, RASA_PORT, ACTIONS_PORT, folder / "stack", extra_env=env, scaled=True)
+    stack = StackProcess(GATEWAY_PORT, RASA_PORT, ACTIONS_PORT, folder / "stack", extra_env=env, scaled=scaled)
     started = time.monotonic()
     try:
         stack.start(timeout=600)
     except StackError as exc:
         print(f"the stack did not start: {exc}")
         await runner.cleanup()
-        redis.stop()
-        with contextlib.suppress(subprocess.CalledProcessError):
-            pg.stop()
+        if scaled:
+            redis.stop()
+            with contextlib.suppress(subprocess.CalledProcessError):
+                pg.stop()
         return 1
-    print(f"scaled stack ready in {time.monotonic() - started:.0f} s; log: {stack.log_path}", flush=True)
+    print(f"{args.profile} stack ready in {time.monotonic() - started:.0f} s; log: {stack.log_path}", flush=True)
+    print(f"resident set size after start: {rss_line(stack)}", flush=True)
 
     async def stop_start(stop: object, start: object, what: str, seconds: float = 5.0) -> str:
         await asyncio.to_thread(stop)  # type: ignore[arg-type]
@@ -304,10 +397,11 @@ async def run(args: argparse.Namespace) -> int:
         line.mode = "ok"
         return f"fake LINE API {mode} for {seconds:.0f} s"
 
+    rasa, actions = ("rasa-0", "actions-0") if scaled else ("rasa", "actions")
     faults = {
-        "rasa": lambda: asyncio.to_thread(kill_service, stack, "rasa-0"),
-        "actions": lambda: asyncio.to_thread(kill_service, stack, "actions-0"),
-        "sanic-worker": lambda: asyncio.to_thread(kill_sanic_worker, stack, "actions-0"),
+        "rasa": lambda: asyncio.to_thread(kill_serving, stack, [rasa, f"{rasa}/2"], RASA_PORT),
+        "actions": lambda: asyncio.to_thread(kill_service, stack, actions),
+        "sanic-worker": lambda: asyncio.to_thread(kill_sanic_worker, stack, actions),
         "gateway": lambda: asyncio.to_thread(kill_service, stack, "gateway"),
         "worker": lambda: asyncio.to_thread(kill_service, stack, "worker"),
         "redis": lambda: stop_start(redis.stop, redis.start, "Redis"),
@@ -315,10 +409,15 @@ async def run(args: argparse.Namespace) -> int:
         "line-timeout": lambda: line_mode("timeout"),
         "line-500": lambda: line_mode("error"),
     }
+    if not scaled:
+        del faults["redis"], faults["postgresql"]
     chosen = [name for name in faults if not args.only or name in args.only.split(",")]
     campaign = Campaign(args, line)
+    prober = Prober(stack.url)
+    outages: list[str] = []
     async with aiohttp.ClientSession() as session:
         residents = [asyncio.create_task(campaign.resident(session, n)) for n in range(args.users)]
+        probing = asyncio.create_task(prober.run(session))
         await asyncio.sleep(args.quiet_seconds)
         for name in chosen:
             campaign.phase = name
@@ -332,25 +431,49 @@ async def run(args: argparse.Namespace) -> int:
             after = time.monotonic() - begun
             print(f"{name:>12}: {what}; /healthz 200 again {after:.1f} s after (waited {back:.1f} s)", flush=True)
             await asyncio.sleep(args.quiet_seconds)
+            sent, failed, unavailable = prober.outage(begun, time.monotonic())
+            outages.append(f"{name:>12}: web chat unavailable {unavailable:5.1f} s ({failed} of {sent} probes failed)")
+            print(outages[-1], flush=True)
         campaign.phase = "end"
         campaign.running = False
-        await asyncio.gather(*residents, return_exceptions=True)
+        prober.running = False
+        await asyncio.gather(*residents, probing, return_exceptions=True)
         # Drain: wait until every message is answered, or the drain time is up.
         deadline = time.monotonic() + args.drain_seconds
         while time.monotonic() < deadline and answered_count(campaign, line) < len(campaign.sent):
             await asyncio.sleep(1)
     restarts = [line_ for line_ in stack.log_text().splitlines() if "restarting in" in line_]
+    print(f"resident set size at the end: {rss_line(stack)}", flush=True)
     stack.stop()
     await runner.cleanup()
-    redis.stop()
-    with contextlib.suppress(subprocess.CalledProcessError):
-        pg.stop("fast")
+    if scaled:
+        redis.stop()
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg.stop("fast")
     report(campaign, line, restarts)
+    print(f"\nunavailable, as the web chat saw it (probe every {PROBE_INTERVAL:.2f} s):")
+    for row in outages:
+        print("  " + row)
     kept = Path(tempfile.gettempdir()) / f"faults-stack-{int(time.time())}.log"
     shutil.copy(stack.log_path, kept)
     print(f"stack log kept at {kept}")
     shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def rss_line(stack: StackProcess) -> str:
+    """Resident memory of each service's process group, from /proc (MiB), and the total."""
+    names = sorted(set(re.findall(r"\[stack\] started (\S+) \(pid", stack.log_text())))
+    sizes: dict[str, float] = {}
+    for name in names:
+        total = 0
+        for pid in group_members(stack.pid(name)):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1])
+        sizes[name] = total / 1024
+    parts = ", ".join(f"{name} {mib:.0f}" for name, mib in sizes.items())
+    return f"{parts}; total {sum(sizes.values()):.0f} MiB"
 
 
 def notices() -> set[str]:
@@ -409,7 +532,11 @@ def main() -> int:
     parser.add_argument("--quiet-seconds", type=float, default=15.0, help="normal traffic before and after each fault")
     parser.add_argument("--drain-seconds", type=float, default=120.0, help="longest wait for the last answers")
     parser.add_argument("--only", default="", help="comma-separated faults (default: all)")
-    return asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--profile", choices=("scaled", "embedded"), default="scaled", help="which stack to run")
+    parser.add_argument("--port-base", type=int, default=PORT_BASE, help="first port of the range the campaign uses")
+    args = parser.parse_args()
+    use_ports(args.port_base)
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":

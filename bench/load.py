@@ -44,7 +44,13 @@ WORK = ROOT / "var" / "bench" / "load"
 WORKTREES = ROOT / "var" / "bench" / "worktrees"
 PORTS = {"current": 18600, "scaled": 18620, "rev": 18610}  # gateway; rasa from +1 (up to 4); actions from +5
 REQUEST_TIMEOUT = 60.0
-_SERVICES = (("rasa run", "rasa"), ("rasa_sdk", "actions"), ("actions.server", "actions"), ("-m channels", "gateway"))
+_SERVICES = (
+    ("rasa run", "rasa"),
+    ("bot.serve", "rasa"),  # `rasa run` started through bot/serve.py
+    ("rasa_sdk", "actions"),
+    ("actions.server", "actions"),
+    ("-m channels", "gateway"),
+)
 
 
 # How residents open and close a message, per language: with --vary (the default) a question is sent with one of each
@@ -334,6 +340,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="gateway of a running stack (default: start one of the working tree)")
     parser.add_argument("--rev", help="also run the same load against this git revision, side by side")
+    parser.add_argument(
+        "--tree", type=Path, default=ROOT,
+        help="source tree of the 'working tree' stack (default: this one; e.g. a worktree holding only your change)",
+    )  # fmt: skip
     parser.add_argument("--levels", default="1,4,16,64", help="concurrent senders per level (default 1,4,16,64)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per level and target")
     parser.add_argument("--phases", type=int, default=4, help="alternating phases per level (several targets)")
@@ -353,9 +363,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.url:
             targets["current"] = args.url.rstrip("/")
         else:
-            stacks.append(Stack("current", ROOT, {}))
+            stacks.append(Stack("current", args.tree.resolve(), {}))
         if args.scaled:
-            stacks.append(Stack("scaled", ROOT, {}, scaled=True))
+            stacks.append(Stack("scaled", args.tree.resolve(), {}, scaled=True))
         if args.rev:
             stacks.append(Stack("rev", add_worktree(args.rev), {}))  # last: the baseline of the ratios
         for stack in stacks:
@@ -367,6 +377,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(exc, flush=True)
                 continue
             targets[stack.name] = stack.url
+        if not targets:
+            raise SystemExit("no stack came up: nothing measured")
         pool = questions(vary=args.vary)
         print(f"targets: {targets}; levels {levels}; {args.seconds:.0f} s per level and target; "
               f"{len(pool)} distinct messages", flush=True)  # fmt: skip

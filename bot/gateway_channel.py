@@ -42,6 +42,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.components import speedups
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "gateway"
@@ -220,9 +222,10 @@ class TrackerStoreWatch:
             return
         store._on_tracker_store_error = self.record
         store.save = _noting_intent(store.save)
-        engine = getattr(getattr(store, "_tracker_store", None), "engine", None)
-        if engine is not None:
-            _ping_before_use(engine)
+        primary = getattr(store, "_tracker_store", None)
+        # A local SQLite file has no stale connections to find; a database server's pool may (a restart).
+        if not speedups.tune_sqlite_store(primary) and getattr(primary, "engine", None) is not None:
+            _ping_before_use(primary.engine)
         self._watched = store
 
     def record(self, error: Exception) -> None:
@@ -335,6 +338,7 @@ class GatewayInput(InputChannel):
 
     def __init__(self) -> None:
         self.tracker_watch = TrackerStoreWatch()
+        speedups.install()  # the server this channel runs in stops redoing constant work per turn
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"{CHANNEL_NAME}_webhook", __name__)

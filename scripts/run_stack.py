@@ -11,6 +11,13 @@ First, once: the application database is migrated and the example smartphone-cla
 catalogue is empty (`storage.smartphone_import --example-if-empty`), its output in this log; a failure there is
 reported and the services start anyway. The worker is left out with CHIBA_WORKER_ENABLED=false.
 
+Every action server runs as CHIBA_ACTION_REPLICAS processes (default 2) sharing its port (SO_REUSEPORT), each
+loading the knowledge base before it listens: when one is killed, the others keep answering while it restarts
+(`actions`, `actions/2`; scaled: `actions-0`, `actions-0/2`). Rasa is started through `bot.serve`, which retries an
+action call whose connection broke (a replica killed mid-call), so that turn is answered by another replica. In the
+embedded profile a second Rasa server (`rasa/2`, CHIBA_RASA_STANDBY) loads the model too and waits; it opens the port
+the moment the serving one dies (the scaled profile's gateway routes around a dead Rasa server instead).
+
 Each service runs in its own process group. One that dies (or whose forked worker dies, or that stops answering)
 is killed as a whole and started again after a back-off (CHIBA_RESTART_*), and the log says which, why and how
 often; the others go on. One Ctrl-C (or SIGTERM) stops all of them. Ports come from the environment
@@ -89,10 +96,16 @@ def prepare_steps() -> list[Service]:
     return [Service("catalogue", [python, "-m", "storage.smartphone_import", "--example-if-empty"], ROOT, {})]
 
 
-def _rasa(name: str, s: StackSettings, port: int, actions_port: int, endpoints: str) -> Service:
+def _rasa(
+    name: str, s: StackSettings, port: int, actions_port: int, endpoints: str, standby_lock: Path | None = None
+) -> Service:
     bot_bin = ROOT / ".venvs/bot/bin"
-    argv = [str(bot_bin / "rasa"), "run", "--model", str(s.rasa_model), "--endpoints", endpoints,
-            "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(port)]  # fmt: skip
+    # `rasa run` through bot.serve: the same command line, plus a retry of action calls whose connection broke, and
+    # with a standby lock the turn-taking of two servers on one port.
+    turns = ["--standby-lock", str(standby_lock)] if standby_lock else []
+    argv = [str(bot_bin / "python"), "-m", "bot.serve", *turns, "run", "--model", str(s.rasa_model),
+            "--endpoints", endpoints, "--credentials", "credentials.yml",
+            "-i", "127.0.0.1", "-p", str(port)]  # fmt: skip
     return Service(
         name,
         argv,
@@ -100,12 +113,35 @@ def _rasa(name: str, s: StackSettings, port: int, actions_port: int, endpoints: 
         # Rasa's endpoints.yml wants the webhook itself; the gateway wants the server's base URL.
         {"ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook"},
         probe_url=f"http://127.0.0.1:{port}/",
+        probe_port_flag="--probe-port" if standby_lock else None,
     )
 
 
-def _actions(name: str, port: int) -> Service:
+def _embedded_rasa(s: StackSettings, standby: bool) -> list[Service]:
+    """One Rasa server; with `standby` a second one loads the model too and takes over the port the moment the first
+    dies (bot/serve.py: a lock file decides which one serves, so only one ever does)."""
+    if not standby:
+        return [_rasa("rasa", s, s.rasa_port, s.actions_port, "endpoints.yml")]
+    lock = s.tracker_db.parent / f"rasa-{s.rasa_port}.lock"
+    return [_rasa(name, s, s.rasa_port, s.actions_port, "endpoints.yml", lock) for name in ("rasa", "rasa/2")]
+
+
+def _actions(name: str, port: int, replicas: int = 1) -> list[Service]:
+    """One action server on `port`: `replicas` processes sharing it, each probed on a port of its own."""
     argv = [str(SERVICES_PYTHON), "-m", "actions.server", "--actions", "actions", "-p", str(port)]
-    return Service(name, argv, ROOT, {}, probe_url=f"http://127.0.0.1:{port}/health")
+    if replicas <= 1:
+        return [Service(name, argv, ROOT, {}, probe_url=f"http://127.0.0.1:{port}/health")]
+    return [
+        Service(
+            name if k == 1 else f"{name}/{k}",
+            [*argv, "--reuse-port"],
+            ROOT,
+            {},
+            probe_url=f"http://127.0.0.1:{port}/health",
+            probe_port_flag="--probe-port",
+        )
+        for k in range(1, replicas + 1)
+    ]
 
 
 def _gateway_and_worker(s: StackSettings, worker: bool) -> list[Service]:
@@ -118,23 +154,28 @@ def _gateway_and_worker(s: StackSettings, worker: bool) -> list[Service]:
     return children
 
 
-def services(s: StackSettings, *, worker: bool = True) -> list[Service]:
-    """The embedded profile: one Rasa server (SQLite trackers, in-process lock store), one action server."""
+def services(s: StackSettings, *, worker: bool = True, replicas: int = 1, rasa_standby: bool = False) -> list[Service]:
+    """The embedded profile: one Rasa server (SQLite trackers, in-process lock store; with `rasa_standby` a second one
+    waits, loaded, to take its port over), one action server (as `replicas` processes)."""
     return [
-        _rasa("rasa", s, s.rasa_port, s.actions_port, "endpoints.yml"),
-        _actions("actions", s.actions_port),
+        *_embedded_rasa(s, rasa_standby),
+        *_actions("actions", s.actions_port, replicas),
         *_gateway_and_worker(s, worker),
     ]
 
 
-def scaled_services(s: StackSettings, sup: SupervisorSettings, *, worker: bool = True) -> list[Service]:
-    """The scaled profile: rasa-0..N-1 (Rasa server i calls action server i % M), actions-0..M-1, gateway, worker."""
+def scaled_services(
+    s: StackSettings, sup: SupervisorSettings, *, worker: bool = True, replicas: int = 1
+) -> list[Service]:
+    """The scaled profile: rasa-0..N-1 (Rasa server i calls action server i % M), actions-0..M-1 (each as `replicas`
+    processes), gateway, worker."""
     actions = action_ports(s, sup)
     rasa = [
         _rasa(f"rasa-{i}", s, port, actions[i % len(actions)], "endpoints.scaled.yml")
         for i, port in enumerate(rasa_ports(s, sup))
     ]
-    return [*rasa, *(_actions(f"actions-{i}", port) for i, port in enumerate(actions)), *_gateway_and_worker(s, worker)]
+    servers = [svc for i, port in enumerate(actions) for svc in _actions(f"actions-{i}", port, replicas)]
+    return [*rasa, *servers, *_gateway_and_worker(s, worker)]
 
 
 def ensure_postgres_databases(env: dict[str, str]) -> None:
@@ -230,15 +271,16 @@ async def main(argv: list[str] | None = None) -> int:
     if args.scaled:
         env = scaled_env(s, sup)
         await asyncio.to_thread(ensure_postgres_databases, env)
-        children = scaled_services(s, sup, worker=worker.enabled)
+        children = scaled_services(s, sup, worker=worker.enabled, replicas=sup.action_replicas)
         log(
             f"scaled profile: {sup.rasa_servers} Rasa server(s) on {env['CHIBA_RASA_URLS']}, "
-            f"{sup.action_servers} action server(s) from port {s.actions_port}"
+            f"{sup.action_servers} action server(s) from port {s.actions_port}, "
+            f"{sup.action_replicas} process(es) each"
         )
     else:
         s.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         env = child_env(s)
-        children = services(s, worker=worker.enabled)
+        children = services(s, worker=worker.enabled, replicas=sup.action_replicas, rasa_standby=sup.rasa_standby)
     await prepare(env)
     if not worker.enabled:
         log("notification worker off (CHIBA_WORKER_ENABLED=false)")

@@ -12,6 +12,16 @@ Two more ways a child counts as dead:
   counts as alive (a Rasa server still loading answers 503), only silence or a refused connection does not.
 
 Every restart is logged with which child, why, how long it had been up and how many crashes in a row.
+
+When the supervisor itself dies (even by kill -9) its children go too, though each is its own process group (so the
+terminal's Ctrl-C reaches only the supervisor): every child is started with a parent-death signal (SIGKILL, through
+util-linux's `setpriv --pdeathsig`, kept across exec), and a small reaper process, started first in a session of its
+own, holds the list of process groups and kills each whole group — forked workers included — the moment the
+supervisor's end of its pipe closes. A killed reaper is started again and told the groups again.
+
+Replicas: several children may serve one port (SO_REUSEPORT: the kernel spreads new connections over the live
+listeners), so one of them being killed or restarted never closes the port. Each replica then answers its probe on a
+port of its own (`Service.probe_port_flag`), or a dead replica could be hidden by a live one answering for it.
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +51,29 @@ MEMBER_SCAN_SECONDS = 1.0
 
 _print_lock = threading.Lock()
 
+# The reaper (see the module docstring): reads "add <pgid>" / "drop <pgid>" lines; end of input means the supervisor is
+# gone (its end of the pipe closed, however it died): SIGKILL every group still listed, until none of them is left.
+REAPER_CODE = r"""
+import os, signal, sys, time
+groups = set()
+for line in sys.stdin:
+    op, _, pgid = line.partition(" ")
+    if op == "add":
+        groups.add(int(pgid))
+    elif op == "drop":
+        groups.discard(int(pgid))
+deadline = time.monotonic() + 10
+while groups and time.monotonic() < deadline:
+    for pgid in list(groups):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            groups.discard(pgid)
+        except PermissionError:
+            groups.discard(pgid)
+    time.sleep(0.05)
+"""
+
 
 def log(msg: str) -> None:
     with _print_lock:
@@ -54,6 +89,9 @@ class Service:
     env: dict[str, str]
     # URL answered by the running service (any HTTP status); None: watched by pid only (the worker).
     probe_url: str | None = None
+    # A replica sharing its port with others: on each start it gets a free port of its own with this flag
+    # (`--probe-port N`), and it is probed there at the path of `probe_url`.
+    probe_port_flag: str | None = None
 
 
 def describe_exit(code: int) -> str:
@@ -124,6 +162,76 @@ async def wait_pid(proc: subprocess.Popen[bytes]) -> int:
     return proc.wait()
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now (loopback)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pdeathsig_prefix() -> list[str]:
+    """argv prefix that makes the child get SIGKILL when the supervisor's thread that started it ends (kept across
+    exec; children are only started from the event loop's thread, which lives as long as the supervisor). Empty when
+    util-linux's setpriv is missing: the reaper still ends the children then."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+
+
+class Reaper:
+    """The process that ends every child's process group when the supervisor dies (REAPER_CODE)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.groups: set[int] = set()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", REAPER_CODE], stdin=subprocess.PIPE,
+            start_new_session=True,  # a terminal's signals to the supervisor's group must not reach it
+        )  # fmt: skip
+        for pgid in sorted(self.groups):
+            self._send(f"add {pgid}")
+
+    def add(self, pgid: int) -> None:
+        self.groups.add(pgid)
+        self._send(f"add {pgid}")
+
+    def drop(self, pgid: int) -> None:
+        self.groups.discard(pgid)
+        self._send(f"drop {pgid}")
+
+    def _send(self, line: str) -> None:
+        if self.proc is None or self.proc.stdin is None:
+            return
+        try:
+            self.proc.stdin.write(f"{line}\n".encode())
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # it died: keep() starts it again and sends every group
+
+    async def keep(self) -> None:
+        """Start the reaper again whenever it dies."""
+        while True:
+            assert self.proc is not None
+            code = await wait_pid(self.proc)
+            log(f"reaper (pid {self.proc.pid}) {describe_exit(code)}; starting it again")
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()  # type: ignore[union-attr]
+            self.start()
+
+    def close(self) -> None:
+        """Normal stop, after every group was stopped: end of input, and the reaper has nothing left to kill."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def _pipe_output(name: str, stream: object) -> None:
     for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
         with _print_lock:
@@ -145,6 +253,8 @@ class Child:
     answered: bool = False  # the probe has been answered since the last start
     _steady: set[int] = field(default_factory=set)  # the group's members when the probe was first answered
     on_started: Callable[[Child], None] | None = None
+    reaper: Reaper | None = None
+    probe_url: str | None = None  # where this run of the child is probed (its own port for a replica)
     _members: dict[int, float] = field(default_factory=dict)  # pid → first seen (monotonic)
 
     @property
@@ -153,11 +263,18 @@ class Child:
 
     def start(self) -> None:
         svc = self.service
+        argv, self.probe_url = list(svc.argv), svc.probe_url
+        if svc.probe_port_flag and svc.probe_url:
+            port = free_port()
+            argv += [svc.probe_port_flag, str(port)]
+            self.probe_url = f"http://127.0.0.1:{port}{urlsplit(svc.probe_url).path or '/'}"
         self.proc = subprocess.Popen(
-            svc.argv, cwd=svc.cwd, env={**self.env, **svc.env},
+            [*pdeathsig_prefix(), *argv], cwd=svc.cwd, env={**self.env, **svc.env},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: killed as a whole, never by the terminal's Ctrl-C
         )  # fmt: skip
+        if self.reaper is not None:
+            self.reaper.add(self.proc.pid)
         self.started_at = time.monotonic()
         self.answered = False
         self._steady = set()
@@ -171,8 +288,8 @@ class Child:
         """Return why the child is to be restarted (it died, a worker died, or it stopped answering)."""
         assert self.proc is not None
         tasks = {asyncio.create_task(wait_pid(self.proc)): "pid", asyncio.create_task(self._watch_members()): "members"}
-        if self.service.probe_url:
-            tasks[asyncio.create_task(self._watch_probe(self.service.probe_url))] = "probe"
+        if self.probe_url:
+            tasks[asyncio.create_task(self._watch_probe(self.probe_url))] = "probe"
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -205,7 +322,7 @@ class Child:
         """A member whose death is a crash: one that was there when the service first answered (Sanic's worker
         serves that answer), or for a service without a probe one that had settled. Helpers started later to do one
         job (a speech synthesiser, a short subprocess) may come and go."""
-        if self.service.probe_url:
+        if self.probe_url:
             return pid in self._steady
         return now - first_seen >= MEMBER_SETTLE_SECONDS
 
@@ -240,6 +357,8 @@ class Child:
             await asyncio.sleep(0.05)
         if self.proc.poll() is None:
             await asyncio.to_thread(self.proc.wait)
+        if self.reaper is not None and not group_members(pgid):
+            self.reaper.drop(pgid)
 
     async def stop(self, grace: float) -> None:
         """SIGTERM the group, SIGKILL whatever is left after `grace` seconds."""
@@ -269,7 +388,8 @@ class Child:
 class Supervisor:
     def __init__(self, services: list[Service], env: dict[str, str], settings: SupervisorSettings) -> None:
         self.settings = settings
-        self.children = [Child(svc, env, settings) for svc in services]
+        self.reaper = Reaper()
+        self.children = [Child(svc, env, settings, reaper=self.reaper) for svc in services]
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -277,9 +397,11 @@ class Supervisor:
 
     async def run(self) -> None:
         """Start every child and keep it up until stop(); then stop them all."""
+        self.reaper.start()
         for child in self.children:
             child.start()
         keepers = [asyncio.create_task(self._keep(child), name=f"keep-{child.name}") for child in self.children]
+        keepers.append(asyncio.create_task(self.reaper.keep(), name="keep-reaper"))
         try:
             await self._stopping.wait()
         finally:
@@ -292,6 +414,7 @@ class Supervisor:
                 code = child.proc.returncode if child.proc is not None else None
                 extra = f", restarted {child.restarts} time(s)" if child.restarts else ""
                 log(f"{child.name}: {describe_exit(code or 0)}{extra}")
+            await asyncio.to_thread(self.reaper.close)
 
     async def _keep(self, child: Child) -> None:
         while True:

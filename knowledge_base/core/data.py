@@ -7,6 +7,10 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it (the same documents, several times faster: the FAQ domains' i18n files
+# are megabytes, and a restarted action server reads them all); the pure-Python one otherwise.
+YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class DataError(Exception):
     """The data files cannot be loaded or are inconsistent; `problems` lists every finding."""
@@ -42,7 +46,7 @@ def text_list(value: Any, where: str, problems: list[str], key: str = "aliases")
 def read_yaml(path: Path, problems: list[str], label: str | None = None) -> Any:
     """The parsed file; None (with the problem recorded) when it cannot be read."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # a safe loader
     except (OSError, yaml.YAMLError) as exc:
         problems.append(f"{label or path.name}: cannot read YAML ({exc})")
         return None

@@ -2,13 +2,20 @@
 
 Exact search (IndexFlatIP over L2-normalised vectors = cosine): a few thousand rows need no approximation.
 `meta.json` records a hash of the data files + row scheme and the model id; anything else means rebuild.
+
+A rebuild embeds only the rows whose text is new: a vector depends on nothing but the model, the e5 role and the text,
+so the vectors of the previous indexes (same model, same role — `meta.json` records each index's role) are taken over
+for texts they already hold. A data change (or an unrelated data file) then costs seconds instead of re-embedding
+every row (minutes on 2 cores), for each process that loads the knowledge base. `force` embeds everything again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +195,10 @@ def _expected_meta(corpora: dict[str, Corpus], data_dir: Path, model_id: str) ->
     }
 
 
+def _roles(corpora: dict[str, Corpus]) -> dict[str, str]:
+    return {name: corpus.role for name, corpus in sorted(corpora.items())}
+
+
 def read_meta(index_dir: Path) -> dict[str, Any] | None:
     try:
         return json.loads((Path(index_dir) / META_FILE).read_text(encoding="utf-8"))
@@ -195,11 +206,42 @@ def read_meta(index_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def _write_meta(index_dir: Path, meta: dict[str, Any]) -> None:
+    """Atomically (several action servers may load at once): readers see the old file or the new one."""
+    tmp = Path(index_dir) / f"{META_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    tmp.replace(Path(index_dir) / META_FILE)
+
+
+def _matches(found: dict[str, Any] | None, expected: dict[str, Any]) -> bool:
+    """The saved meta describes these data and model (keys it holds besides, such as the roles, do not count)."""
+    return isinstance(found, dict) and all(found.get(key) == value for key, value in expected.items())
+
+
 def is_current(corpora: dict[str, Corpus], data_dir: Path, index_dir: Path, model_id: str) -> bool:
     """True when the saved indexes were built from these data files with this model."""
     index_dir = Path(index_dir)
     files = [index_dir / f"{name}{suffix}" for name in corpora for suffix in (".faiss", ".rows.json")]
-    return read_meta(index_dir) == _expected_meta(corpora, data_dir, model_id) and all(f.is_file() for f in files)
+    return _matches(read_meta(index_dir), _expected_meta(corpora, data_dir, model_id)) and all(
+        f.is_file() for f in files
+    )
+
+
+def previous_vectors(index_dir: Path, model_id: str) -> dict[str, dict[str, np.ndarray]]:
+    """role -> text -> vector from the indexes on disk, when they were built with this model and record their roles
+    (empty otherwise, or for an index that cannot be read)."""
+    meta = read_meta(index_dir)
+    roles = meta.get("roles") if isinstance(meta, dict) and meta.get("model_id") == model_id else None
+    known: dict[str, dict[str, np.ndarray]] = {}
+    for name, role in (roles or {}).items():
+        try:
+            index = VectorIndex.load(Path(index_dir), name)
+        except IndexFileError:
+            continue
+        by_text = known.setdefault(str(role), {})
+        for row, vector in zip(index.rows, index.vectors(), strict=True):
+            by_text.setdefault(row.text, vector)
+    return known
 
 
 def load_or_build(
@@ -210,25 +252,37 @@ def load_or_build(
     progress: Callable[[str], None] = log.info,
     force: bool = False,
 ) -> Indexes:
-    """Load the indexes when meta.json matches the data and model; otherwise embed every corpus and save."""
+    """Load the indexes when meta.json matches the data and model; otherwise build them (embedding only the texts the
+    previous indexes do not hold, everything with `force`) and save."""
     index_dir = Path(index_dir)
     expected = _expected_meta(corpora, data_dir, embedder.model_id)
-    if not force and read_meta(index_dir) == expected:
+    found = read_meta(index_dir)
+    if not force and _matches(found, expected):
         try:
-            return Indexes({name: VectorIndex.load(index_dir, name) for name in corpora}, built=False)
+            indexes = Indexes({name: VectorIndex.load(index_dir, name) for name in corpora}, built=False)
+            if isinstance(found, dict) and found.get("roles") != _roles(corpora):
+                with contextlib.suppress(OSError):  # indexes saved before roles were recorded: record them now
+                    _write_meta(index_dir, {**expected, "roles": _roles(corpora)})
+            return indexes
         except IndexFileError as exc:
             progress(f"index unreadable, rebuilding ({exc})")
+    known = {} if force else previous_vectors(index_dir, embedder.model_id)
     indexes: dict[str, VectorIndex] = {}
     for number, (name, corpus) in enumerate(sorted(corpora.items()), start=1):
-        progress(f"[{number}/{len(corpora)}] embedding {len(corpus.rows)} rows of {name}")
+        have = known.get(corpus.role, {})
+        texts = list(dict.fromkeys(row.text for row in corpus.rows if row.text not in have))
+        reused = len(corpus.rows) - sum(1 for row in corpus.rows if row.text not in have)
+        progress(f"[{number}/{len(corpora)}] embedding {len(texts)} new texts of {name} ({reused} rows reused)")
         encode = embedder.passages if corpus.role == "passage" else embedder.queries
-        vectors = _encode_batched(encode, [row.text for row in corpus.rows], progress)
-        indexes[name] = VectorIndex.build(vectors, corpus.rows)
+        new = dict(zip(texts, _encode_batched(encode, texts, progress), strict=True))
+        vectors = [have[row.text] if row.text in have else new[row.text] for row in corpus.rows]
+        matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 384), dtype=np.float32)
+        indexes[name] = VectorIndex.build(matrix, corpus.rows)
     index_dir.mkdir(parents=True, exist_ok=True)
     (index_dir / META_FILE).unlink(missing_ok=True)  # meta.json is written last: present = complete
     for name, index in indexes.items():
         index.save(index_dir, name)
-    (index_dir / META_FILE).write_text(json.dumps(expected, indent=2), encoding="utf-8")
+    _write_meta(index_dir, {**expected, "roles": _roles(corpora)})
     progress(f"index saved to {index_dir}")
     return Indexes(indexes, built=True)
 

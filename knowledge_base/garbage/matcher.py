@@ -262,8 +262,16 @@ def containable(key: str) -> bool:
 class NameMatcher:
     """The gazetteer of one Knowledge, built once; every method is read-only and thread-safe."""
 
-    def __init__(self, names: Iterable[Name], stop_words: Iterable[str] = (), keep_plurals: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        names: Iterable[Name],
+        stop_words: Iterable[str] = (),
+        keep_plurals: Iterable[str] = (),
+        not_contained: Iterable[str] = (),
+    ) -> None:
         names = list(names)
+        # Readings that are also verb forms in a sentence (竹刀 is read しない): found as the whole phrase only.
+        whole_only = {norm(w) for w in not_contained}
         self.names = names
         self._stop = {unaccent(w) for w in stop_words}
         # Japanese/Chinese side: normalised and loose forms for whole-phrase matching, an automaton for containment.
@@ -287,7 +295,7 @@ class NameMatcher:
                 continue
             self.exact[key].append(name)
             self.loose[loosen(key)].append(name)
-            if containable(key):
+            if containable(key) and key not in whole_only:
                 contained[key].append(name)
         for key, hits in contained.items():
             self._cjk.add_word(key, (key, tuple(hits)))

@@ -643,6 +643,9 @@ def _merge_jiten(
     return items, report, tuple(overrides.values())
 
 
+_MATERIAL = "製"  # 「（陶器製）」, 「（プラ製）」, 「（金属製）」: a qualifier that restricts the thing to one material
+
+
 def _add_base_aliases(
     items: list[Item], members: list[int], owners: _Owners, dropped: list[Dropped]
 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...]]:
@@ -678,6 +681,10 @@ def _add_base_aliases(
             continue
         if key in owners.table:
             continue  # already a name or alias of this category
+        if len(qualified) == 1 and _MATERIAL in items[qualified[0][0]].name.replace(qualified[0][1], ""):
+            # One entry that names its material (「カップ（陶器製）」): cups of other materials are other things
+            # (a yoghurt cup is plastic); the bare name asks, that entry first.
+            continue
         for i in dict.fromkeys(i for i, _ in qualified):
             items[i] = replace(items[i], aliases=(*items[i].aliases, text))
             added.append((text, items[i].name))

@@ -163,6 +163,7 @@ class Lexicon:
     not_household: Words
     linkers: Words = ()
     not_plurals: Words = ()
+    not_contained: Words = ()
 
     def stop_words(self) -> set[str]:
         """Single words that are question words, never the item ("how", "버려요", "phalne")."""
@@ -222,6 +223,7 @@ def parse_lexicon(data: dict[str, Any], where: str = "question_words.yaml") -> L
             "not_household",
             "linkers",
             "not_plurals",
+            "not_contained",
         )
     }
     lexicon = Lexicon(

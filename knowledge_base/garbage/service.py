@@ -161,6 +161,7 @@ class GarbageKnowledge:
             gazetteer(knowledge, settings.data_dir),
             self._reader.stop_words,
             keep_plurals=[word for word, _ in lexicon.not_plurals],
+            not_contained=[word for word, _ in lexicon.not_contained],
         )
         self._siblings = siblings(self._names.names)
         self._compounds = compounds(self._names.names)

@@ -29,6 +29,51 @@ async def test_bulky_waste_gives_the_procedure_and_the_reception_centre(text: st
     assert not reply.custom.get("fallback")
 
 
+LANGS = ["ja", "ja-easy", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_bulky_waste_answer_says_how_to_book_that_it_is_charged_and_to_ask_about_the_ticket(
+    lang: str, tracker_for: Any, run: Any
+) -> None:
+    """Issue 11: how to book, the fee rule and the 処理券. No city page gives the fee table or confirms a ticket, so the
+    answer names the ticket (as residents see it on the form) and says the reception centre confirms fee and payment."""
+    reply = await run(ActionBulkyWaste(), tracker_for("/ask_bulky_waste", "ask_bulky_waste", lang=lang))
+    assert BULKY_CENTRE in reply.text
+    assert "処理券" in reply.text
+    assert "LINE" in reply.text  # the other way to book
+    assert not reply.custom.get("fallback")
+
+
+# Either bulky-waste answer may come first: the fee entry ("not confirmed here") or the procedure ("the centre tells
+# you the fee and how to pay"); both send the resident to the centre. Neither may name a place of sale.
+DEFERS = {
+    "ja": ("確認できていない", "センターで確認"),
+    "en": ("has not been able to confirm", "the center tells you"),
+    "ko": ("확인하지 못했", "센터에서 확인"),
+}
+SHOPS = ("コンビニ", "convenience", "편의점", "スーパー", "supermarket")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("粗大ごみ処理券はどこで買えますか", "ja"),
+        ("粗大ごみのシールってコンビニで買える？", "ja"),
+        ("where do I get the ticket for bulky garbage", "en"),
+        ("대형 쓰레기 처리권 어디서 사요", "ko"),
+    ],
+)
+async def test_a_ticket_question_is_sent_to_the_centre_without_a_made_up_place_of_sale(
+    text: str, lang: str, tracker_for: Any, run: Any
+) -> None:
+    """No city page says where (or whether) tickets are sold: never a confident made-up answer."""
+    reply = await run(ActionBulkyWaste(), tracker_for(text, "ask_bulky_waste", lang=lang))
+    assert any(phrase in reply.text for phrase in DEFERS[lang]), reply.text
+    assert BULKY_CENTRE in reply.text
+    assert not any(shop in reply.text for shop in SHOPS)
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [

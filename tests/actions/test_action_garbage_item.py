@@ -131,9 +131,7 @@ async def test_a_yes_no_question_gets_yes_or_no_first(
     assert reply.text.startswith(first), reply.text
 
 
-async def test_a_day_question_without_a_town_asks_for_it_and_remembers_the_category(
-    tracker_for: Any, run: Any
-) -> None:
+async def test_a_day_question_without_a_town_asks_for_it_and_remembers_the_category(tracker_for: Any, run: Any) -> None:
     reply = await run(ActionGarbageItem(), tracker_for("段ボールは何曜日？", "ask_garbage_item"))
     assert "「資源物（古紙・布類）」の収集日をお調べします" in reply.text
     assert "Aoba-cho" in reply.text  # a town may be written in romaji

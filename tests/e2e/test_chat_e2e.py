@@ -118,8 +118,9 @@ def test_bad_requests_get_clear_errors(stack: StackProcess, payload: dict, statu
     import json
     import urllib.request
 
-    req = urllib.request.Request(stack.url + "/api/chat", data=json.dumps(payload).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        stack.url + "/api/chat", data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
     code, body = stack._request(req)
     assert code == status
     assert isinstance(body, dict) and "error" in body

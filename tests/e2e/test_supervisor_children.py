@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import urllib.request
 from collections.abc import AsyncIterator
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.supervisor import Child, Service, Supervisor, group_members
+from scripts.supervisor import Child, Service, Supervisor, free_port, group_members
 from settings import SupervisorSettings
 
 FAKE_SANIC = r"""
@@ -41,12 +40,6 @@ FAST = SupervisorSettings(
     restart_base_delay=0.2, restart_max_delay=1.0, restart_reset_after=30.0,
     probe_interval=0.3, probe_timeout=0.5, probe_failures=2, stop_grace=2.0,
 )  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answer(port: int) -> str | None:
@@ -196,3 +189,37 @@ def test_the_scaled_profile_starts_n_rasa_servers_and_m_action_servers_on_consec
     assert env["CHIBA_RASA_URLS"] == "http://127.0.0.1:18105,http://127.0.0.1:18106,http://127.0.0.1:18107"
     assert env["CHIBA_TRACKER_URL"].startswith("postgresql://") and env["CHIBA_REDIS_URL"].startswith("redis://")
     assert env["CHIBA_DATABASE_URL"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.parametrize(
+    ("replicas", "names"),
+    [(1, ["actions"]), (2, ["actions", "actions/2"]), (3, ["actions", "actions/2", "actions/3"])],
+)
+def test_the_action_server_runs_as_replicas_that_share_its_port(replicas: int, names: list[str]) -> None:
+    """The log names each process of the action server; replicas share the port and are probed on ports of their own."""
+    from scripts.run_stack import services
+    from settings import StackSettings
+
+    children = [c for c in services(StackSettings(actions_port=18315), replicas=replicas) if c.name.startswith("act")]
+    assert [c.name for c in children] == names
+    assert all(c.argv[c.argv.index("-p") + 1] == "18315" for c in children)
+    shared = replicas > 1
+    assert all(("--reuse-port" in c.argv) == shared for c in children)
+    assert all((c.probe_port_flag == "--probe-port") == shared for c in children)
+
+
+@pytest.mark.parametrize(("standby", "names"), [(False, ["rasa"]), (True, ["rasa", "rasa/2"])])
+def test_the_embedded_rasa_server_has_a_loaded_standby_that_takes_turns_on_its_port(
+    standby: bool, names: list[str], tmp_path: Path
+) -> None:
+    """Both Rasa processes share one lock file (bot/serve.py): one serves, the other waits with its model loaded."""
+    from scripts.run_stack import services
+    from settings import StackSettings
+
+    stack = StackSettings(rasa_port=18305, tracker_db=tmp_path / "tracker.db")
+    rasa = [c for c in services(stack, rasa_standby=standby) if c.name.startswith("rasa")]
+    assert [c.name for c in rasa] == names
+    assert all(c.argv[c.argv.index("-p") + 1] == "18305" for c in rasa)
+    locks = {c.argv[c.argv.index("--standby-lock") + 1] for c in rasa if "--standby-lock" in c.argv}
+    assert locks == ({str(tmp_path / "rasa-18305.lock")} if standby else set())
+    assert all((c.probe_port_flag == "--probe-port") == standby for c in rasa)

@@ -243,6 +243,45 @@ def test_real_compound_words_name_the_right_thing(
         assert result.status == "found" and result.best is not None and result.best.item.name == right_item, named
 
 
+@pytest.mark.parametrize(
+    ("message", "not_named"),
+    [
+        # 竹刀 is read しない, 衣桁 いこう: inside a sentence those are verb forms, never the item.
+        ("このプリンター、もう印刷しないんだけど何ごみ？", {"竹刀・木刀", "木刀"}),
+        ("古いドライヤー持っていこうかな、何ごみ？", {"いこう（衣桁）・えもんかけ"}),
+    ],
+)
+def test_real_verb_forms_are_not_items_read_aloud(real_kb: GarbageKnowledge, message: str, not_named: set[str]) -> None:
+    result = real_kb.garbage.lookup_item(message)
+    named = {m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)}
+    assert not named & not_named, named
+    assert named, "the item the sentence names is still found"
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "first"),
+    [
+        # The dictionary's only cup is 「カップ（陶器製）」; a bare 「カップ」 may be paper or plastic: ask, it first.
+        ("カップは何ごみ？", "ambiguous", "カップ（陶器製）"),
+        ("雨どいを捨てたい", "ambiguous", "雨どい（プラ製）"),
+        # A qualifier that only explains the name (保冷剤 is what アイスノン is) keeps the bare name an answer.
+        ("アイスノンは何ごみ？", "found", "アイスノン（保冷剤）"),
+    ],
+)
+def test_real_a_bare_name_of_one_material_kind_is_asked_about(
+    real_kb: GarbageKnowledge, message: str, status: str, first: str
+) -> None:
+    result = real_kb.garbage.lookup_item(message)
+    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    assert result.status == status and named[0] == first, (result.status, named)
+
+
+def test_real_a_verb_form_reading_alone_still_names_its_item(real_kb: GarbageKnowledge) -> None:
+    result = real_kb.garbage.lookup_item("しない")
+    named = {m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)}
+    assert named & {"竹刀・木刀", "木刀"}, named
+
+
 @pytest.mark.parametrize("message", ["今日の天気は？", "住民票を取りたい", "こんにちは", "マイナンバーカードの申請"])
 def test_real_off_topic_messages_are_not_items(real_kb: GarbageKnowledge, message: str) -> None:
     assert real_kb.garbage.lookup_item(message).status == "not_found"
@@ -277,7 +316,6 @@ def test_real_collection_days(real_kb: GarbageKnowledge) -> None:
     assert "sodai" not in entries
 
 
-
 @pytest.mark.parametrize(
     ("message", "label"),
     [
@@ -289,6 +327,7 @@ def test_real_collection_days(real_kb: GarbageKnowledge) -> None:
 def test_real_towns_in_romaji_and_hiragana(real_kb: GarbageKnowledge, message: str, label: str) -> None:
     """The assistant itself (not only the web chat's picker) reads the town as a new resident writes it."""
     assert [town.label for town in real_kb.garbage.find_towns(message)] == [label]
+
 
 @pytest.mark.parametrize(
     ("question", "topic"),

@@ -393,6 +393,7 @@ def test_day_question_about_a_category_has_no_item(kb: GarbageKnowledge) -> None
         ("후나바시 쓰레기", "船橋市"),
         ("Tôi sống ở Funabashi", "船橋市"),
         ("我住在船桥", "船橋市"),
+        ("मात्सुदोमा फोहोर कसरी फाल्ने", "松戸市"),  # Devanagari, with the postposition written on
         ("Nakatira ako sa Ichikawa City", "市川市"),
         ("横浜ではどう捨てる？", "横浜市"),
         ("柏市の燃えるごみ", "柏市"),

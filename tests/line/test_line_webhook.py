@@ -88,7 +88,9 @@ async def test_text_message_is_answered_with_rasas_text_through_the_reply_token(
     # The message id lets a second Rasa server replay a stored answer instead of answering twice (scaled profile).
     assert sent.pop("message_id")
     assert sent == {
-        "sender": f"line:{USER}", "message": "スプレー缶は何ごみ？", "metadata": {"lang": "ja", "channel": "line"}
+        "sender": f"line:{USER}",
+        "message": "スプレー缶は何ごみ？",
+        "metadata": {"lang": "ja", "channel": "line"},
     }
     [reply] = fake_line.calls(REPLY)
     assert reply.json["replyToken"] == "token-abc"
