@@ -2,6 +2,8 @@
 
     PYTHONPATH=. .venvs/services/bin/python -m bench.garbage_accuracy [--part items] [--show 8]
     PYTHONPATH=. OMP_NUM_THREADS=1 .venvs/bot/bin/python -m bench.garbage_accuracy --part offtopic [--model PATH]
+        [--save-intents var/bench/garbage_intents.json]
+    PYTHONPATH=. .venvs/services/bin/python -m bench.garbage_accuracy --part e2e [--intents FILE]
 
 `--part items` (services env) asks GarbageKnowledge.lookup_item(text, lang) every sentence of the set, the way the
 garbage actions do, and prints per language: top-1 category right (the confident answer, or else the first
@@ -16,6 +18,12 @@ prints per language the share of off-topic sentences sent to the fallback (out_o
 questions the fallback stole (should be 0) or that reached a garbage intent, and the intents of the other-city and
 unknown sentences.
 
+`--part offtopic --save-intents FILE` also writes the intents, and `--part e2e --intents FILE` (services env) then
+scores what residents get end to end: an item question the NLU sent to the fallback is answered only when the
+garbage domain claims it (actions/garbage/item.py `claims`: a confident item making up most of the message), one sent
+to another domain gets no garbage answer; an off-topic sentence is given a category when a garbage intent's lookup
+or a claimed fallback finds an item confidently.
+
 The evaluation file is never read by training; `figures`/`score_items` are imported by tests with a fake lookup.
 """
 
@@ -23,10 +31,12 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -34,6 +44,7 @@ import yaml
 EVAL_FILE = Path(__file__).resolve().parent / "eval" / "garbage.yaml"
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO / "var" / "rasa" / "models" / "chiba.tar.gz"
+INTENTS_FILE = REPO / "var" / "bench" / "garbage_intents.json"
 LANGS = ("ja", "en", "zh", "ko", "vi", "tl", "ne", "pt", "es", "id")
 # `asked: shigen` is a question about "recyclables" in general (資源ごみ, recyclable, 재활용...): any of these answers.
 SHIGEN = "shigen"
@@ -298,7 +309,7 @@ def print_intents(data: dict[str, list[Case]], intents: dict[str, list[str]], sh
         print("\n".join(stolen[: show * 3]))
 
 
-def run_offtopic(data: dict[str, list[Case]], model: Path, show: int) -> int:
+def run_offtopic(data: dict[str, list[Case]], model: Path, show: int, save: Path | None = None) -> int:
     """Parses the set with the trained Rasa model (bot env)."""
     if not model.is_file():
         print(f"no trained model at {model} (make train)")
@@ -315,18 +326,60 @@ def run_offtopic(data: dict[str, list[Case]], model: Path, show: int) -> int:
     intents = {name: asyncio.run(parse([c["text"] for c in data.get(name) or []])) for name in NLU_SECTIONS}
     print(f"model {model}")
     print_intents(data, intents, show)
+    if save is not None:
+        save.parent.mkdir(parents=True, exist_ok=True)
+        save.write_text(json.dumps(intents, ensure_ascii=False), encoding="utf-8")
+        print(f"intents saved to {save} (score them end to end: --part e2e --intents {save})")
+    return 0
+
+
+def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]], lookup: Lookup) -> Lookup:
+    """`lookup` as residents reach it: only through a garbage intent, or through a fallback the garbage domain
+    claims; anything else answers nothing (a not-found result)."""
+    from actions.garbage.item import claims
+
+    routed = {
+        (case["text"], case["lang"]): intent
+        for name in NLU_SECTIONS
+        for case, intent in zip(data.get(name) or [], intents.get(name) or [], strict=False)
+    }
+    def reached(text: str, lang: str) -> Any:
+        intent = routed.get((text, lang))
+        result = lookup(text, lang)
+        if intent in GARBAGE_INTENTS or (intent in FALLBACK_INTENTS and claims(result, text)):
+            return result
+        # The fallback says "Chiba City only" when another city is named (actions/common/fallback.py); another
+        # domain's action gives no garbage answer.
+        city = getattr(result, "other_city", None) if intent in FALLBACK_INTENTS else None
+        return SimpleNamespace(status="not_found", best=None, candidates=[], method=f"-> {intent}", other_city=city)
+
+    return reached
+
+
+def run_end_to_end(data: dict[str, list[Case]], saved: Path, show: int) -> int:
+    """The figures of the items part with the NLU's routing applied (services env)."""
+    if not saved.is_file():
+        print(f"no saved intents at {saved}: run --part offtopic --save-intents {saved} in the bot env first")
+        return 2
+    intents = json.loads(saved.read_text(encoding="utf-8"))
+    print(f"end to end: NLU intents from {saved}")
+    print_figures(figures(data, end_to_end_lookup(intents, data, knowledge_lookup())), show)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("items", "offtopic"), default="items")
+    parser.add_argument("--part", choices=("items", "offtopic", "e2e"), default="items")
     parser.add_argument("--show", type=int, default=8, help="failures to print per language")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="trained Rasa model (--part offtopic)")
+    parser.add_argument("--save-intents", type=Path, help="--part offtopic: write the NLU's intents here")
+    parser.add_argument("--intents", type=Path, default=INTENTS_FILE, help="--part e2e: the saved intents")
     args = parser.parse_args(argv)
     data = load_eval()
     if args.part == "offtopic":
-        return run_offtopic(data, args.model, args.show)
+        return run_offtopic(data, args.model, args.show, args.save_intents)
+    if args.part == "e2e":
+        return run_end_to_end(data, args.intents, args.show)
     print_figures(figures(data, knowledge_lookup()), args.show)
     return 0
 

@@ -7,5 +7,6 @@ HELP_BUTTONS = (
     ("help_button_days", "/ask_collection_day"),
     ("help_button_bulky", "/ask_bulky_waste"),
 )
-# A message the NLU did not place that is mostly a known item name (「ビーサン壊れた」) is answered as an item question.
+# A message the NLU did not place whose item phrase is largely a known item name (「ビーサン壊れた」) is answered as an
+# item question.
 FALLBACK_CLAIM = "actions.garbage.item:claim_fallback"
