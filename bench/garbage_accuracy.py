@@ -343,6 +343,7 @@ def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]]
         for name in NLU_SECTIONS
         for case, intent in zip(data.get(name) or [], intents.get(name) or [], strict=False)
     }
+
     def reached(text: str, lang: str) -> Any:
         intent = routed.get((text, lang))
         result = lookup(text, lang)
