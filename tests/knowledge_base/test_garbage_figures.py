@@ -61,3 +61,42 @@ def test_unknown_things_get_no_category(result: Figures) -> None:
 
 def test_other_cities_are_recognised(result: Figures) -> None:
     assert result.other_city_recognised >= OTHER_CITIES_MIN, result.other_city_missed
+
+
+# ---- end to end (bench/garbage_accuracy.py --part e2e): the NLU's routing applied to lookups ----------------------
+
+
+def _found(name: str, category: str, other_city: str | None = None) -> Any:
+    from types import SimpleNamespace
+
+    item = SimpleNamespace(name=name, category=category)
+    best = SimpleNamespace(item=item, matched=name, score=1.0)
+    return SimpleNamespace(status="found", best=best, candidates=[], method="exact", other_city=other_city)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "answered"),
+    [
+        ("ask_garbage_item", "電池は何ごみ", True),  # a garbage intent: the lookup is what the resident gets
+        ("out_of_scope", "電池", True),  # the fallback claimed: the name is the whole message
+        ("nlu_fallback", "電池", True),
+        ("out_of_scope", "電池の残量がすぐ減るスマホを買い替えたいけどおすすめは", False),  # a small part: fallback
+        ("ask_smartphone", "電池", False),  # another domain's action gives no garbage answer
+    ],
+)
+def test_end_to_end_answers_only_what_the_routing_reaches(intent: str, text: str, answered: bool) -> None:
+    from bench.garbage_accuracy import end_to_end_lookup
+
+    data = {"items": [{"lang": "ja", "text": text}]}
+    reached = end_to_end_lookup({"items": [intent]}, data, lambda t, lang: _found("電池", "yugai"))(text, "ja")
+    assert (reached.status == "found") is answered
+
+
+def test_end_to_end_fallback_still_names_another_city() -> None:
+    from bench.garbage_accuracy import end_to_end_lookup
+
+    text = "船橋市の粗大ごみ"
+    data = {"other_city": [{"lang": "ja", "text": text}]}
+    lookup = lambda t, lang: _found("粗大ごみ", "sodai", other_city="船橋市")  # noqa: E731
+    reached = end_to_end_lookup({"other_city": ["out_of_scope"]}, data, lookup)(text, "ja")
+    assert reached.status == "not_found" and reached.other_city == "船橋市"
