@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 MAX_CANDIDATES = 3  # buttons offered when the assistant is not sure
 RECYCLABLES_TERM = "資源物"  # what 「資源」 in 「ピザの箱って資源？」 names: any of the 資源物 categories
-UNSURE_METHODS = ("vector", "partial")  # a similarity or part-of-a-name match: say "not sure", not "several match"
+UNSURE_METHODS = ("vector", "partial", "single")  # similarity, part of a name, one kanji: "not sure", not "several"
 
 ITEM_INTENT = "ask_garbage_item"
 

@@ -53,6 +53,8 @@ _CJK = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
 
 # Names repeat across items, base forms and the reader's checks: normalise each text once.
 norm = lru_cache(maxsize=262144)(normalize)
+_KANJI = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf々〆]")
+_KATAKANA = re.compile(r"[\u30a1-\u30ffｦ-ﾟ]")
 
 
 def is_hangul(text: str) -> bool:
@@ -297,6 +299,9 @@ class NameMatcher:
             self.loose[loosen(key)].append(name)
             if containable(key) and key not in whole_only:
                 contained[key].append(name)
+        # One-kanji names (鍋, 鍵, 服, 花) are too short to find inside text by the automaton; single_kanji_names
+        # looks for them as a word of their own.
+        self._single = {key: hits for key, hits in self.exact.items() if len(key) == 1 and _KANJI.fullmatch(key)}
         for key, hits in contained.items():
             self._cjk.add_word(key, (key, tuple(hits)))
         if contained:
@@ -361,6 +366,19 @@ class NameMatcher:
         """Names whose normalised (then loose: no long vowels, small kana as normal) form is the whole phrase."""
         key = norm(phrase)
         return self.exact.get(key) or self.loose.get(loosen(key)) or []
+
+    def single_kanji_names(self, text: str) -> list[Name]:
+        """The names of the last one-kanji name in `text` that stands as a word: no kanji or katakana right before
+        or after it (「着なくなった服どう…」, 「取っ手がとれた鍋」; not 服 in 洋服ダンス, 花 in 花火). Empty if none."""
+        text = unicodedata.normalize("NFKC", text)
+        for at in range(len(text) - 1, -1, -1):
+            names = self._single.get(norm(text[at]))
+            if not names:
+                continue
+            before, after = text[at - 1 : at], text[at + 1 : at + 2]
+            if not any(_KANJI.fullmatch(c) or _KATAKANA.fullmatch(c) for c in (before, after) if c):
+                return list(names)
+        return []
 
     def contained_names(self, phrase: str) -> list[Name]:
         """The names (one written form) found inside the phrase that end last, longest on ties: the head noun.

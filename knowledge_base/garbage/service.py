@@ -248,6 +248,12 @@ class GarbageKnowledge:
         if not core.strip():
             return ItemLookup("not_found", method="none")
         result = self._vector_lookup(core)
+        if cjk and result.status == "not_found" and not result.candidates:
+            single = self._names.single_kanji_names(text)
+            if single:
+                # 「なくした鍵の予備」: one character is too little to be sure of: ask, that thing first.
+                matches = self._matches(single)
+                return ItemLookup("ambiguous", matches[0], matches[:MAX_CANDIDATES], method="single")
         if result.status == "not_found" and signals.disposal and not result.candidates:
             return replace(result, status="unknown", unknown_kind="unknown")
         return result

@@ -111,6 +111,14 @@ async def test_a_similarity_match_says_which_item_it_answers(text: str, kb: Any,
         assert f"「{lookup.best.item.name}」" in reply.text
 
 
+async def test_a_thing_named_by_one_kanji_is_offered_with_not_sure(tracker_for: Any, run: Any) -> None:
+    """「もう履かない靴」: one character is too little to state a category on; the reply says it is not sure and
+    offers the thing as a button (never 「次のいずれか」 as if several matched)."""
+    reply = await run(ActionGarbageItem(), tracker_for("もう履かない靴", "ask_garbage_item"))
+    assert "はっきり分かりません" in reply.text
+    assert [button["title"] for button in reply.buttons][:1] == ["靴"]
+
+
 # ---- issue 7: yes/no first, day questions, channels, the dictionary, unknown things, other cities --------------
 
 

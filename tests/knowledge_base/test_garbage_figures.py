@@ -15,7 +15,7 @@ from bench.garbage_accuracy import Figures, figures, load_eval
 
 # Measured on the final tree of the issue-7 session (see the issue note for the command and the table).
 TOP1 = {
-    "ja": 0.88,
+    "ja": 0.89,
     "en": 0.90,
     "zh": 0.91,
     "ko": 0.93,
@@ -26,7 +26,7 @@ TOP1 = {
     "es": 0.93,
     "id": 0.96,
 }
-TOP1_ALL = 0.89
+TOP1_ALL = 0.899
 CONFIDENT_WRONG_ALL = 0.0224  # 20 of 894 (was 31, then 23, 21), the number to drive to zero: may not grow
 MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
 UNKNOWN_CATEGORISED_MAX = 1  # measured 1 of 46 ("con trâu" read as もみ殻): never more

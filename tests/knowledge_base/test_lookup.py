@@ -276,6 +276,31 @@ def test_real_a_bare_name_of_one_material_kind_is_asked_about(
     assert result.status == status and named[0] == first, (result.status, named)
 
 
+@pytest.mark.parametrize(
+    ("text", "kanji"),
+    [
+        ("もう履かない靴", "靴"),
+        ("お気に入りだった服、もう着ない", "服"),
+        ("洋服ダンスを買い替えた", None),  # 服 inside a longer word
+        ("花火大会のごみ", None),
+        ("ペット用のかご", None),  # no one-kanji name at all
+    ],
+)
+def test_real_a_one_kanji_name_counts_only_as_a_word_of_its_own(
+    real_kb: GarbageKnowledge, text: str, kanji: str | None
+) -> None:
+    names = {name.text for name in real_kb.garbage._names.single_kanji_names(text)}
+    assert (kanji in names) if kanji else not names, names
+
+
+def test_real_a_thing_named_by_one_kanji_is_asked_about_not_answered(real_kb: GarbageKnowledge) -> None:
+    """「もう履かない靴」 found nothing before (one character is too short to search inside a sentence); now the
+    assistant asks, that thing first, and never states a category on one character."""
+    result = real_kb.garbage.lookup_item("もう履かない靴")
+    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    assert result.status == "ambiguous" and named[0] == "靴", (result.status, named)
+
+
 def test_real_a_verb_form_reading_alone_still_names_its_item(real_kb: GarbageKnowledge) -> None:
     result = real_kb.garbage.lookup_item("しない")
     named = {m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)}
