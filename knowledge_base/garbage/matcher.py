@@ -342,6 +342,7 @@ class NameMatcher:
         accented_keys: dict[str, list[WordName]] = defaultdict(list)
         plain_keys: dict[str, list[WordName]] = defaultdict(list)
         self._word_index: dict[str, list[WordName]] = defaultdict(list)  # canonical plain word -> names with it
+        self._word_sets: dict[int, frozenset[str]] = {}  # id(WordName) -> its canonical plain words
         for tokens, word_name in word_names:
             canon = [self._canon.get(t, t) for t in tokens]
             variants = [canon]
@@ -352,6 +353,7 @@ class NameMatcher:
                 plain_keys[_spaced(unaccent(t) for t in variant)].append(word_name)
             for token in dict.fromkeys(unaccent(t) for t in canon):
                 self._word_index[self._canon.get(token, token)].append(word_name)
+            self._word_sets[id(word_name)] = frozenset(self._canon.get(unaccent(t), unaccent(t)) for t in canon)
         for key, hits in accented_keys.items():
             self._accented.add_word(key, (key, tuple(hits)))
         for key, hits in plain_keys.items():
@@ -514,6 +516,17 @@ class NameMatcher:
             Span(start, end, tuple(names.values()), fuzzy=any(start <= i < end for i in corrected))
             for (start, end), names in sorted(found.items())
         ]
+
+    def names_with_all_words(self, query: QueryWords, min_words: int = 3) -> list[Name]:
+        """Names of `min_words` or more words that the message has every one of, anywhere and in any order
+        (「프린터 잉크 카트리지」 in 「프린터 잉크 다 떨어져서 … 헌 카트리지는요」), longest first."""
+        have = set(query.plain)
+        found: dict[int, WordName] = {}
+        for word in have:
+            for hit in self._word_index.get(word, ()):
+                if hit.n_words >= min_words and self._word_sets[id(hit)] <= have:
+                    found[id(hit.name)] = hit
+        return [hit.name for hit in sorted(found.values(), key=lambda hit: -hit.n_words)]
 
     def partial_names(
         self, query: QueryWords, positions: Iterable[int], langs: frozenset[str] | None

@@ -182,7 +182,7 @@ class GarbageKnowledge:
         """`text` is the resident's whole message or just the item name; `lang` the message's language if known
         (short names such as "pin" or "ô" count only in their own language)."""
         signals = self._reader.read(text)
-        result = self._qualified(self._find(text, _language(lang), signals), text)
+        result = self._wider(self._qualified(self._find(text, _language(lang), signals), text), text)
         asked = signals.asked_category
         return replace(
             result,
@@ -257,6 +257,26 @@ class GarbageKnowledge:
         if result.status == "not_found" and signals.disposal and not result.candidates:
             return replace(result, status="unknown", unknown_kind="unknown")
         return result
+
+    def _wider(self, result: ItemLookup, text: str) -> ItemLookup:
+        """「프린터 잉크 … 헌 카트리지는요」: the printer was found, but every word of a longer name of another thing
+        (「프린터 잉크 카트리지」) is in the message too — that thing may be what is meant: ask, it first."""
+        if result.status != "found" or result.best is None:
+            return result
+        query = self._names.query_words(text, self._particles)
+        found_words = len(words(result.best.matched)) or 1
+        wider = [
+            name
+            for name in self._names.names_with_all_words(query)
+            if name.owner != self._owner[id(result.best.item)] and len(words(name.text)) > found_words
+        ]
+        if not wider:
+            return result
+        matches = self._matches(wider[:1])
+        if matches[0].item.category == result.best.item.category:
+            return result  # the same answer either way
+        candidates = [*matches, result.best]
+        return ItemLookup("ambiguous", candidates[0], candidates[:MAX_CANDIDATES], method="words")
 
     def _qualified(self, result: ItemLookup, text: str) -> ItemLookup:
         """「未使用のマッチ」, 「スプリング入りのマットレス」: the dictionary splits some things by a qualifier

@@ -18,7 +18,7 @@ TOP1 = {
     "ja": 0.89,
     "en": 0.90,
     "zh": 0.91,
-    "ko": 0.93,
+    "ko": 0.95,
     "vi": 0.87,
     "tl": 0.95,
     "ne": 0.85,
@@ -27,7 +27,7 @@ TOP1 = {
     "id": 0.96,
 }
 TOP1_ALL = 0.899
-CONFIDENT_WRONG_ALL = 0.0224  # 20 of 894 (was 31, then 23, 21), the number to drive to zero: may not grow
+CONFIDENT_WRONG_ALL = 0.0201  # 18 of 894 (was 31, then 23, 21, 20), the number to drive to zero: may not grow
 MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
 UNKNOWN_CATEGORISED_MAX = 1  # measured 1 of 46 ("con trâu" read as もみ殻): never more
 OTHER_CITIES_MIN = 15  # of 17

@@ -301,6 +301,26 @@ def test_real_a_thing_named_by_one_kanji_is_asked_about_not_answered(real_kb: Ga
     assert result.status == "ambiguous" and named[0] == "靴", (result.status, named)
 
 
+CARTRIDGE = "インクカートリッジ(パソコンプリンター用)"
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "status", "first"),
+    [
+        # Every word of 「프린터 잉크 카트리지」 is in the message, apart: the cartridge may be meant, not the printer.
+        ("프린터 잉크를 갈았는데 남은 카트리지는 어떻게 버려요?", "ko", "ambiguous", CARTRIDGE),
+        ("the printer ran out of ink, what about the old cartridge?", "en", "ambiguous", CARTRIDGE),
+        ("고장 난 프린터 버리고 싶어요", "ko", "found", "プリンター"),  # the printer alone stays the answer
+    ],
+)
+def test_real_a_longer_name_whose_words_are_all_there_is_asked_about(
+    real_kb: GarbageKnowledge, message: str, lang: str, status: str, first: str
+) -> None:
+    result = real_kb.garbage.lookup_item(message, lang)
+    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    assert result.status == status and named[0] == first, (result.status, named)
+
+
 def test_real_a_verb_form_reading_alone_still_names_its_item(real_kb: GarbageKnowledge) -> None:
     result = real_kb.garbage.lookup_item("しない")
     named = {m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)}
