@@ -222,6 +222,12 @@ def test_every_item_name_asked_as_a_question_finds_that_item(real_kb: GarbageKno
     assert len(wrong) <= 0.02 * len(real_kb.garbage.knowledge.items), "\n".join(wrong)
 
 
+def named_items(result: object) -> list[str]:
+    """The items a lookup names, the answer (or first candidate) first."""
+    best = getattr(result, "best", None)
+    return [m.item.name for m in ([best] if best else []) + list(getattr(result, "candidates", []))]
+
+
 @pytest.mark.parametrize(
     ("message", "wrong_item", "right_item"),
     [
@@ -237,7 +243,7 @@ def test_real_compound_words_name_the_right_thing(
     real_kb: GarbageKnowledge, message: str, wrong_item: str, right_item: str | None
 ) -> None:
     result = real_kb.garbage.lookup_item(message)
-    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    named = named_items(result)
     assert not (result.status == "found" and result.best is not None and result.best.item.name == wrong_item), named
     if right_item is not None:
         assert result.status == "found" and result.best is not None and result.best.item.name == right_item, named
@@ -253,7 +259,7 @@ def test_real_compound_words_name_the_right_thing(
 )
 def test_real_verb_forms_are_not_items_read_aloud(real_kb: GarbageKnowledge, message: str, not_named: set[str]) -> None:
     result = real_kb.garbage.lookup_item(message)
-    named = {m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)}
+    named = set(named_items(result))
     assert not named & not_named, named
     assert named, "the item the sentence names is still found"
 
@@ -272,7 +278,7 @@ def test_real_a_bare_name_of_one_material_kind_is_asked_about(
     real_kb: GarbageKnowledge, message: str, status: str, first: str
 ) -> None:
     result = real_kb.garbage.lookup_item(message)
-    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    named = named_items(result)
     assert result.status == status and named[0] == first, (result.status, named)
 
 
@@ -297,7 +303,7 @@ def test_real_a_thing_named_by_one_kanji_is_asked_about_not_answered(real_kb: Ga
     """「もう履かない靴」 found nothing before (one character is too short to search inside a sentence); now the
     assistant asks, that thing first, and never states a category on one character."""
     result = real_kb.garbage.lookup_item("もう履かない靴")
-    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    named = named_items(result)
     assert result.status == "ambiguous" and named[0] == "靴", (result.status, named)
 
 
@@ -317,13 +323,13 @@ def test_real_a_longer_name_whose_words_are_all_there_is_asked_about(
     real_kb: GarbageKnowledge, message: str, lang: str, status: str, first: str
 ) -> None:
     result = real_kb.garbage.lookup_item(message, lang)
-    named = [m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)]
+    named = named_items(result)
     assert result.status == status and named[0] == first, (result.status, named)
 
 
 def test_real_a_verb_form_reading_alone_still_names_its_item(real_kb: GarbageKnowledge) -> None:
     result = real_kb.garbage.lookup_item("しない")
-    named = {m.item.name for m in ([result.best] if result.best else []) + list(result.candidates)}
+    named = set(named_items(result))
     assert named & {"竹刀・木刀", "木刀"}, named
 
 
