@@ -203,6 +203,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
         speedups.install()
         speedups.tune_sqlite_store(getattr(agent.tracker_store, "_tracker_store", None))
+        speedups.cache_trackers(getattr(agent.tracker_store, "_tracker_store", None))
     pool = questions()
     await drive(agent, 2, 2, pool, seed=0)  # warm-up: lazy model parts, first TF call
     instrument(agent)

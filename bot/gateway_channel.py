@@ -226,6 +226,7 @@ class TrackerStoreWatch:
         # A local SQLite file has no stale connections to find; a database server's pool may (a restart).
         if not speedups.tune_sqlite_store(primary) and getattr(primary, "engine", None) is not None:
             _ping_before_use(primary.engine)
+        speedups.cache_trackers(primary)
         self._watched = store
 
     def record(self, error: Exception) -> None:

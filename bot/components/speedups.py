@@ -12,6 +12,11 @@ Measured with bench/profile_rasa.py (one Rasa server, one message at a time, CPU
   other conversations, predicts their next actions and talks to the action server — the server uses both cores. One
   thread: the components are run exactly as before, one message at a time, and fugashi's tagger is never shared
   between threads. A conversation's own turns stay in order (Rasa's lock store holds it for the whole turn).
+- Every event read from the tracker store is turned into its class by `Event.resolve_by_type`, which walks all of
+  Event's subclasses (recursively, with `inspect.isabstract` on each) for every event: 0.6 ms per event, 17 ms of a
+  60-turn conversation's fetch. `install()` keeps the type name -> class table once built; a name it does not know
+  (a class imported later, "topic", an unknown name) still goes to Rasa's own lookup, so the result and the error are
+  Rasa's.
 - The embedded profile's SQLite tracker store commits in rollback-journal mode, which waits for the disk twice per
   commit on Rasa's event loop (6–17 ms a turn here, every other conversation waiting meanwhile).
   `fast_sqlite_commits(engine)` puts the database in write-ahead-log mode with `synchronous=NORMAL`: a commit is an
@@ -22,11 +27,17 @@ Measured with bench/profile_rasa.py (one Rasa server, one message at a time, CPU
 from __future__ import annotations
 
 import asyncio
+import collections
+import copy
 import functools
+import itertools
+import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from bot.components import e5_featurizer
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +97,8 @@ async def parse_message(
 
     if tracker is None:
         tracker = DialogueStateTracker.from_events(message.sender_id, [])
+    if message.text:  # its e5 vector is computed on the other core while the NLU thread finishes earlier messages
+        e5_featurizer.prefetch(message.text)
     loop = asyncio.get_running_loop()
     run = functools.partial(self._parse_message_with_graph, message, tracker, only_output_properties)
     parse_data: dict[str, Any] = await loop.run_in_executor(nlu_pool(), run)
@@ -95,13 +108,36 @@ async def parse_message(
 
 
 _original_parse_message: Any = None
+_original_resolve_by_type: Any = None
+
+
+@functools.lru_cache(maxsize=1)
+def _event_classes() -> dict[str, type]:
+    """Event type name -> class, the first match in the order Rasa's `Event.resolve_by_type` looks."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    classes: dict[str, type] = {}
+    for cls in all_subclasses(Event):
+        classes.setdefault(cls.type_name, cls)
+    return classes
+
+
+def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+    """Event.resolve_by_type of Rasa 3.6.21 with the subclass table built once (see the module docstring)."""
+    cls = _event_classes().get(type_name)
+    if cls is not None:
+        return cls
+    return _original_resolve_by_type(type_name, default)
 
 
 def install() -> None:
     """Apply the in-process speed-ups to Rasa's classes (idempotent; call before the first message)."""
-    global _original_parse_message
+    global _original_parse_message, _original_resolve_by_type
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import Event
 
     if getattr(RemoteAction._validate_action_result, _INSTALLED, False):
         return
@@ -109,7 +145,10 @@ def install() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     _original_parse_message = MessageProcessor.parse_message
     MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
-    logger.debug("Rasa speed-ups installed: cached response validator, NLU off the event loop")
+    _original_resolve_by_type = Event.resolve_by_type
+    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    logger.debug("Rasa speed-ups installed: cached response validator and event classes, NLU off the event loop")
 
 
 def tune_sqlite_store(store: Any) -> bool:
@@ -146,3 +185,205 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+class TrackerCache:
+    """The last saved tracker of recent conversations, kept in this Rasa server so a turn does not read and replay
+    the whole conversation from the database (10 ms for a 60-turn conversation after the event-class table, 26 ms
+    before it; it grows with every turn), and the turn's new events written with SQLAlchemy Core instead of the ORM
+    (Rasa's ORM session spent ~8 ms of the event loop per save under load: py-spy, 16 senders).
+
+    A cached tracker is handed out only while the database still holds exactly what it was saved with: each fetch asks
+    the database for the conversation's (number of events, last event id) in the current session — one indexed query
+    instead of reading every event — and compares it with the stamp taken when this server saved it. Another server
+    that answered the resident meanwhile (the scaled profile re-routes when a server is down), a "forget me" deletion,
+    or a turn that failed after changing the tracker (it holds more events than were stored) all make the stamps differ:
+    Rasa's own read then runs, as without the cache. A turn that starts a new session is not cached (its tracker holds
+    the old session's events, the stored session does not). Rasa's lock store keeps one turn per conversation at a
+    time, so the tracker handed out is not changed by two turns at once.
+
+    `save` writes what Rasa's SQLTrackerStore.save writes (the events after those already stored in the current
+    session, the same columns and JSON), in one transaction with the count it is based on."""
+
+    def __init__(self, store: Any, size: int = 1000) -> None:
+        import sqlalchemy as sa
+
+        self._store = store
+        self._size = size
+        self._entries: collections.OrderedDict[str, tuple[Any, tuple[int, int]]] = collections.OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        table = store.SQLEvent.__table__
+        self._table = table
+        sender = sa.bindparam("sender")
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(table.c.sender_id == sender, table.c.type_name == "session_started")
+            .scalar_subquery()
+        )
+        # Rasa's _event_query (the current session's events), counted in the database
+        self._stamp = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(
+            table.c.sender_id == sender,
+            sa.or_(table.c.timestamp >= session_start, session_start.is_(None)),
+        )
+
+    def _stamp_on(self, connection: Any, sender_id: str) -> tuple[int, int]:
+        count, last = connection.execute(self._stamp, {"sender": sender_id}).one()
+        return int(count or 0), int(last or 0)
+
+    def stamp(self, sender_id: str) -> tuple[int, int]:
+        """(events in the current session, highest event id) as the database holds them now."""
+        with self._store.engine.connect() as connection:
+            return self._stamp_on(connection, sender_id)
+
+    def get(self, sender_id: str) -> Any | None:
+        entry = self._entries.get(sender_id)
+        if entry is None:
+            self.misses += 1
+            return None
+        tracker, stamp = entry
+        if len(tracker.events) != stamp[0] or self.stamp(sender_id) != stamp:
+            del self._entries[sender_id]
+            self.misses += 1
+            return None
+        self._entries.move_to_end(sender_id)
+        self.hits += 1
+        return tracker
+
+    def save(self, tracker: Any) -> None:
+        """Store the events the database does not hold yet (as Rasa's save does); keep the tracker if it is the whole
+        current session."""
+        sender_id = tracker.sender_id
+        self._entries.pop(sender_id, None)  # if the save fails half-way, the next turn reads the database
+        with self._store.engine.begin() as connection:
+            stored, _ = self._stamp_on(connection, sender_id)
+            rows = [_event_row(sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
+            if rows:
+                connection.execute(self._table.insert(), rows)
+            stamp = self._stamp_on(connection, sender_id)
+        if stamp[0] != len(tracker.events):  # a new session began this turn: the stored session is shorter
+            return
+        self._entries[sender_id] = (tracker, stamp)
+        self._entries.move_to_end(sender_id)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+def _event_row(sender_id: str, event: Any) -> dict[str, Any]:
+    """The row Rasa 3.6.21's SQLTrackerStore.save writes for an event."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
+def cache_trackers(store: Any, size: int = 1000) -> TrackerCache | None:
+    """Put a TrackerCache in front of Rasa's SQLTrackerStore `store` (idempotent). None, and nothing changed, for any
+    other store, and for one that streams events to a broker (Rasa diffs against a fresh read there)."""
+    if store is None or not hasattr(store, "_event_query") or not hasattr(store, "SQLEvent"):
+        return None
+    existing = getattr(store, "_chiba_tracker_cache", None)
+    if existing is not None:
+        return existing
+    if getattr(store, "event_broker", None) is not None:
+        return None
+    cache = TrackerCache(store, size)
+    retrieve = store.retrieve
+
+    async def cached_retrieve(sender_id: str) -> Any:
+        tracker = cache.get(sender_id) if store.domain is not None else None
+        return tracker if tracker is not None else await retrieve(sender_id)
+
+    async def save(tracker: Any) -> None:
+        cache.save(tracker)
+
+    store.retrieve, store.save = cached_retrieve, save
+    store._chiba_tracker_cache = cache
+    return cache
+
+
+class _StatesCheckpoint:
+    """How far `states_for_tracker_history` got through a tracker's applied events (one per set of arguments)."""
+
+    __slots__ = ("domain", "events", "hidden", "last_ml_action", "replay", "rule_only_data", "states")
+
+    def __init__(self, domain: Any, rule_only_data: Any, replay: Any) -> None:
+        self.domain = domain
+        self.rule_only_data = rule_only_data
+        self.events: list[Any] = []  # the applied events already replayed into `replay`
+        self.replay = replay  # the prior tracker after those events
+        self.states: list[dict[str, Any]] = []  # one per ActionExecuted among them (the final state is not kept)
+        self.last_ml_action: Any = None
+        self.hidden = False
+
+
+def _copy_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Callers change sub-states in place (Rasa's featurizers delete the last user turn's text or intent).
+    return [{key: dict(sub) if isinstance(sub, dict) else sub for key, sub in state.items()} for state in states]
+
+
+def states_for_tracker_history(
+    self: Any,
+    tracker: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Domain.states_for_tracker_history of Rasa 3.6.21, continued from where the last call on this tracker stopped.
+
+    Rasa's version replays the whole conversation for every call — five calls per turn (two predictions, two policies)
+    — so a turn's prediction grows with the conversation. A state depends only on the events before it, so the states
+    of the events seen before are kept on the tracker and only the new events are replayed. The kept part is used only
+    when the tracker's applied events still begin with exactly those events (an undo, a restart or a new session makes
+    them differ and everything is replayed); the states returned are copies."""
+    from rasa.shared.core.events import ActionExecuted
+
+    applied = tracker.applied_events()
+    key = (omit_unset_slots, ignore_rule_only_turns)
+    checkpoints: dict[Any, _StatesCheckpoint] = tracker.__dict__.setdefault("_chiba_states", {})
+    point = checkpoints.get(key)
+    done = len(point.events) if point is not None else 0
+    if (
+        point is None
+        or point.domain is not self
+        or point.rule_only_data != rule_only_data
+        or done > len(applied)
+        or any(a is not b for a, b in zip(point.events, applied, strict=False))
+    ):
+        point = checkpoints[key] = _StatesCheckpoint(self, copy.deepcopy(rule_only_data), tracker.init_copy())
+        done = 0
+
+    def state_of(tr: Any, hide_rule_turn: bool, states: list[dict[str, Any]], last_ml: Any, hidden: bool) -> Any:
+        # one step of Rasa's loop; returns (state or None when the turn is hidden, last_ml, hidden)
+        if ignore_rule_only_turns:
+            if not hidden:
+                last_ml = self._get_prev_action_sub_state(tr)
+            if not tr.followup_action and tr.latest_action_name != tr.active_loop_name:
+                hidden = hide_rule_turn
+            if hidden:
+                return None, last_ml, hidden
+        state = self.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+        if ignore_rule_only_turns:
+            self._remove_rule_only_features(state, rule_only_data)
+            if states:
+                self._substitute_rule_only_user_input(state, states[-1])
+            if last_ml:
+                state["prev_action"] = last_ml
+        return self._clean_state(state), last_ml, hidden
+
+    for event in applied[done:]:
+        if isinstance(event, ActionExecuted):
+            state, point.last_ml_action, point.hidden = state_of(
+                point.replay, event.hide_rule_turn, point.states, point.last_ml_action, point.hidden
+            )
+            if state is not None:
+                point.states.append(state)
+        point.replay.update(event)
+        point.events.append(event)
+    final, _, _ = state_of(point.replay, False, point.states, point.last_ml_action, point.hidden)
+    return _copy_states(point.states + ([final] if final is not None else []))

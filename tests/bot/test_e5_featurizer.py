@@ -185,3 +185,60 @@ def test_smoke_pipeline_trains_and_parses(tmp_path: Path, rasa_bin: Path, rasa_e
     )  # fmt: skip
     assert parse.returncode == 0, parse.stderr[-2000:]
     assert json.loads(parse.stdout.strip().splitlines()[-1]) == ["ask_garbage_item", "ask_garbage_item", "greet"]
+
+
+# --- prefetching: a message's vector computed on the other core before the NLU thread reaches it ----------------------
+
+
+def _sentence_features(message: Message) -> np.ndarray:
+    _, sentence = message.get_dense_features(TEXT)
+    return sentence.features
+
+
+def test_a_prefetched_vector_is_the_one_the_featurizer_computes(
+    tokenizer: MultilingualTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.components import e5_featurizer
+
+    monkeypatch.setattr(e5_featurizer, "_serving_prefix", None)
+    assert e5_featurizer.prefetch("電池は何ごみ？") is False  # no model served in this process: nothing started
+    loaded = E5Featurizer.load(
+        {**E5Featurizer.get_default_config()}, LocalModelStorage(Path(tempfile.gettempdir())), Resource("e5"), context()
+    )
+    texts = ["電池は何ごみ？", "Where do I put out PET bottles?", "우산은 어떻게 버려요?"]
+    plain = tokenized(tokenizer, *texts)
+    make_featurizer().process(plain)
+
+    calls: list[list[str]] = []
+    original = e5_featurizer.embed
+    monkeypatch.setattr(e5_featurizer, "embed", lambda t, p="query": calls.append(list(t)) or original(t, p))
+    assert all(e5_featurizer.prefetch(text) for text in texts[:2])
+    fetched = tokenized(tokenizer, *texts)
+    for message in fetched:  # one message per call, as the Rasa server does
+        loaded.process([message])
+    for a, b in zip(plain, fetched, strict=True):
+        np.testing.assert_array_equal(_sentence_features(a), _sentence_features(b))
+    # the two prefetched texts were embedded once each (by the pool), the third by the featurizer itself
+    assert sorted(map(tuple, calls)) == sorted([(texts[0],), (texts[1],), (texts[2],)])
+    assert not e5_featurizer._prefetched  # taken, not kept
+
+
+def test_a_failed_prefetch_is_computed_again_by_the_featurizer(
+    tokenizer: MultilingualTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.components import e5_featurizer
+
+    monkeypatch.setattr(e5_featurizer, "_serving_prefix", "query")
+    original = e5_featurizer.embed
+
+    def failing_once(texts: list[str], prefix: str = "query") -> np.ndarray:
+        monkeypatch.setattr(e5_featurizer, "embed", original)
+        raise RuntimeError("engine busy")
+
+    monkeypatch.setattr(e5_featurizer, "embed", failing_once)
+    assert e5_featurizer.prefetch("粗大ごみの申し込み")
+    e5_featurizer._prefetched[("query", "粗大ごみの申し込み")].exception(timeout=30)
+    [message] = tokenized(tokenizer, "粗大ごみの申し込み")
+    make_featurizer().process([message])
+    expected = original(["粗大ごみの申し込み"], "query")[0] * np.float32(np.sqrt(DIM))
+    np.testing.assert_allclose(_sentence_features(message)[0], expected, rtol=1e-6)

@@ -110,3 +110,223 @@ def test_a_tuned_sqlite_store_keeps_conversations_in_wal_mode(tmp_path: Path) ->
 def test_other_stores_are_left_alone() -> None:
     assert speedups.tune_sqlite_store(InMemoryTrackerStore(Domain.empty())) is False
     assert speedups.tune_sqlite_store(None) is False
+
+
+# --- event classes ------------------------------------------------------------------------------------------------
+
+
+def test_event_classes_are_found_as_rasa_finds_them() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    speedups.install()
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) > 20
+    for name in sorted(names):
+        assert speedups.resolve_by_type(name) is speedups._original_resolve_by_type(name)
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("topic") is None  # Rasa's old event name, still accepted
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+
+
+# --- states of a conversation, continued instead of replayed --------------------------------------------------------
+
+SYNTHETIC_DOMAIN = """
+version: "3.1"
+intents: [greet, ask_item, inform_town, affirm, deny, bye]
+entities: [town, item]
+slots:
+  town: {type: text, influence_conversation: true, mappings: [{type: from_entity, entity: town}]}
+  sure: {type: bool, influence_conversation: true, mappings: [{type: custom}]}
+  kind: {type: categorical, values: [burnable, bulky], mappings: [{type: custom}]}
+  note: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+forms:
+  town_form: {required_slots: [town]}
+actions: [action_answer, action_ask_town, action_fallback]
+responses:
+  utter_bye: [{text: bye}]
+"""
+
+
+def _random_events(domain: Domain, rng: Any, length: int) -> list[Any]:
+    """A conversation as Rasa's processor writes it, with the events that make Rasa undo or restart turns."""
+    from rasa.shared.core import events as ev
+
+    intents = [*domain.intents, "nlu_fallback"]
+    actions = [name for name in domain.action_names_or_texts if not name.startswith("action_listen")]
+    slots = [slot.name for slot in domain.slots]
+    out: list[Any] = [ev.ActionExecuted("action_session_start"), ev.SessionStarted()]
+    out.append(ev.ActionExecuted("action_listen"))
+    for _ in range(length):
+        roll = rng.random()
+        if roll < 0.35:
+            entities = [{"entity": "town", "value": "青葉町"}] if rng.random() < 0.3 else []
+            out.append(ev.UserUttered("t", {"name": rng.choice(intents), "confidence": 0.9}, entities))
+        elif roll < 0.6:
+            out.append(ev.ActionExecuted(rng.choice(actions), hide_rule_turn=rng.random() < 0.3))
+        elif roll < 0.7:
+            out.append(ev.ActionExecuted("action_listen"))
+        elif roll < 0.8:
+            name = rng.choice(slots)
+            value = {"sure": rng.choice([True, False, None]), "kind": rng.choice(["burnable", "bulky", None])}.get(
+                name, rng.choice(["青葉町", "x", None])
+            )
+            out.append(ev.SlotSet(name, value))
+        elif roll < 0.85:
+            out.append(ev.ActiveLoop(rng.choice(["town_form", None])))
+        elif roll < 0.9:
+            out.append(ev.BotUttered("reply"))
+        elif roll < 0.93:
+            out.append(ev.FollowupAction("action_answer"))
+        elif roll < 0.96:
+            out.append(ev.ActionReverted())
+        elif roll < 0.98:
+            out.append(ev.UserUtteranceReverted())
+        else:
+            out.append(rng.choice([ev.Restarted(), ev.SessionStarted()]))
+    return out
+
+
+def _domains(repo: Path) -> list[Domain]:
+    return [Domain.from_yaml(SYNTHETIC_DOMAIN), Domain.load(str(repo / "bot" / "domain"))]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_states_continued_turn_by_turn_are_rasas_own(repo: Path, seed: int) -> None:
+    """The states the policies predict from, asked now and then while a conversation grows (as the processor asks,
+    several events apart), are exactly those Rasa computes from scratch, for every set of arguments the policies
+    use — also after events that undo turns, restart or start a new session."""
+    import random
+
+    original = Domain.states_for_tracker_history
+    rng = random.Random(seed)
+    domain = _domains(repo)[seed % 2]
+    rule_only = {"rule_only_slots": ["sure"], "rule_only_loops": ["town_form"]}
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in _random_events(domain, rng, 120):
+        tracker.update(event, domain)
+        if rng.random() < 0.6:
+            continue
+        for omit, ignore, data in [(False, False, None), (True, False, None), (False, True, rule_only)]:
+            fast = speedups.states_for_tracker_history(domain, tracker, omit, ignore, data)
+            assert fast == original(domain, tracker, omit, ignore, data)
+            if fast:  # callers change the states they get (Rasa's featurizers do): the kept ones must not change
+                fast[-1].setdefault("user", {})["text"] = "changed"
+                fast[0].clear()
+    checked = speedups.states_for_tracker_history(domain, tracker, False, True, rule_only)
+    assert checked == original(domain, tracker, False, True, rule_only)
+
+
+# --- trackers kept between turns ------------------------------------------------------------------------------------
+
+
+def _turn(tracker: DialogueStateTracker, text: str) -> None:
+    tracker.update(UserUttered(text, {"name": "ask_garbage_item", "confidence": 1.0}))
+    tracker.update(ActionExecuted("action_answer"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def _store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    if kind == "sqlite":
+        return {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+    from sqlalchemy.engine import make_url
+
+    url = make_url(request.getfixturevalue("pg_url"))
+    return {"dialect": "postgresql", "host": url.host, "port": url.port, "db": url.database, "username": url.username,
+            "query": dict(url.query)}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_kept_tracker_is_used_only_while_the_database_holds_the_same(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A server hands out the tracker it saved last; a turn another server stored, a deletion, or a turn that failed
+    before it was saved make it read the database as Rasa does."""
+    domain = Domain.empty()
+    config = _store_url(kind, tmp_path, request)
+    here, other = SQLTrackerStore(domain, **config), SQLTrackerStore(domain, **config)  # two Rasa servers
+    cache = speedups.cache_trackers(here)
+    assert cache is not None and speedups.cache_trackers(here) is cache
+    run = asyncio.run
+
+    tracker = _tracker("r1", "ソファを捨てたい")
+    run(here.save(tracker))
+    again = run(here.retrieve("r1"))
+    assert again is tracker and cache.hits == 1  # no read of the conversation
+    _turn(again, "電池は？")
+    run(here.save(again))
+    assert run(here.retrieve("r1")) is again and cache.hits == 2
+
+    # another server answers the next turn: this one must see it
+    theirs = run(other.retrieve("r1"))
+    assert theirs is not None
+    _turn(theirs, "青葉町です")
+    run(other.save(theirs))
+    fresh = run(here.retrieve("r1"))
+    assert fresh is not again and fresh.latest_message.text == "青葉町です"
+    assert [e.as_dict() for e in fresh.events] == [e.as_dict() for e in theirs.events]
+    run(here.save(fresh))  # nothing new: kept again
+
+    # a turn that fails after changing the tracker, before saving it
+    kept = run(here.retrieve("r1"))
+    assert kept is fresh
+    _turn(kept, "途中で落ちた質問")
+    reread = run(here.retrieve("r1"))
+    assert reread is not kept and reread.latest_message.text == "青葉町です"
+
+    # "forget me" deletes the conversation in the database (the gateway does it, not this server)
+    run(here.save(reread))
+    with other.session_scope() as session:
+        session.query(other.SQLEvent).filter(other.SQLEvent.sender_id == "r1").delete()
+        session.commit()
+    assert run(here.retrieve("r1")) is None
+
+
+def test_a_turn_that_starts_a_new_session_is_not_kept(tmp_path: Path) -> None:
+    from rasa.shared.core.events import SessionStarted
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    cache = speedups.cache_trackers(store)
+    tracker = _tracker("r2", "古い会話")
+    asyncio.run(store.save(tracker))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    _turn(tracker, "新しい会話")
+    asyncio.run(store.save(tracker))
+    reread = asyncio.run(store.retrieve("r2"))
+    assert reread is not tracker and cache is not None
+    assert type(reread.events[0]).__name__ == "SessionStarted"
+    assert reread.latest_message.text == "新しい会話"
+
+
+def test_only_sql_stores_get_a_kept_tracker() -> None:
+    assert speedups.cache_trackers(InMemoryTrackerStore(Domain.empty())) is None
+    assert speedups.cache_trackers(None) is None
+
+
+def test_the_kept_store_writes_the_rows_rasa_writes(tmp_path: Path) -> None:
+    """Same columns, same JSON, same order, for a conversation saved after every turn and across a new session."""
+    import sqlalchemy as sa
+    from rasa.shared.core.events import SessionStarted, SlotSet
+
+    rasas = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    ours = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "ours.db"))
+    assert speedups.cache_trackers(ours) is not None
+    tracker = _tracker("r3", "カセットボンベは？")
+    for step in range(5):
+        _turn(tracker, f"質問 {step}")
+        tracker.update(SlotSet("town", "青葉町" if step % 2 else None))
+        if step == 3:
+            tracker.update(ActionExecuted("action_session_start"))
+            tracker.update(SessionStarted())
+        for store in (rasas, ours):
+            asyncio.run(store.save(tracker))
+
+    def rows(store: SQLTrackerStore) -> list[tuple[Any, ...]]:
+        with store.engine.connect() as connection:
+            columns = "sender_id, type_name, timestamp, intent_name, action_name, data"
+            result = connection.execute(sa.text(f"SELECT {columns} FROM events ORDER BY id"))
+            return [tuple(row) for row in result]
+
+    assert len(rows(rasas)) > 20 and rows(ours) == rows(rasas)
