@@ -194,8 +194,8 @@ class TrackerCache:
     (Rasa's ORM session spent ~8 ms of the event loop per save under load: py-spy, 16 senders).
 
     A cached tracker is handed out only while the database still holds exactly what it was saved with: each fetch asks
-    the database for the conversation's (number of events, last event id) in the current session — one indexed query
-    instead of reading every event — and compares it with the stamp taken when this server saved it. Another server
+    the database for the sender's (number of events, last event id) — read from the sender_id index alone, instead of
+    every event — and compares it with the stamp taken when this server saved it. Another server
     that answered the resident meanwhile (the scaled profile re-routes when a server is down), a "forget me" deletion,
     or a turn that failed after changing the tracker (it holds more events than were stored) all make the stamps differ:
     Rasa's own read then runs, as without the cache. A turn that starts a new session is not cached (its tracker holds
@@ -210,19 +210,22 @@ class TrackerCache:
 
         self._store = store
         self._size = size
-        self._entries: collections.OrderedDict[str, tuple[Any, tuple[int, int]]] = collections.OrderedDict()
+        # sender -> (tracker, events in its stored session, (events of the sender, highest id) when it was saved)
+        self._entries: collections.OrderedDict[str, tuple[Any, int, tuple[int, int]]] = collections.OrderedDict()
         self.hits = 0
         self.misses = 0
         table = store.SQLEvent.__table__
         self._table = table
         sender = sa.bindparam("sender")
+        # Read from the sender_id index alone: any event written or deleted for the sender changes it.
+        self._stamp = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(table.c.sender_id == sender)
         session_start = (
             sa.select(sa.func.max(table.c.timestamp))
             .where(table.c.sender_id == sender, table.c.type_name == "session_started")
             .scalar_subquery()
         )
         # Rasa's _event_query (the current session's events), counted in the database
-        self._stamp = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(
+        self._session_count = sa.select(sa.func.count(table.c.id)).where(
             table.c.sender_id == sender,
             sa.or_(table.c.timestamp >= session_start, session_start.is_(None)),
         )
@@ -232,7 +235,7 @@ class TrackerCache:
         return int(count or 0), int(last or 0)
 
     def stamp(self, sender_id: str) -> tuple[int, int]:
-        """(events in the current session, highest event id) as the database holds them now."""
+        """(events stored for the sender, highest event id) as the database holds them now."""
         with self._store.engine.connect() as connection:
             return self._stamp_on(connection, sender_id)
 
@@ -241,8 +244,8 @@ class TrackerCache:
         if entry is None:
             self.misses += 1
             return None
-        tracker, stamp = entry
-        if len(tracker.events) != stamp[0] or self.stamp(sender_id) != stamp:
+        tracker, session_events, stamp = entry
+        if len(tracker.events) != session_events or self.stamp(sender_id) != stamp:
             del self._entries[sender_id]
             self.misses += 1
             return None
@@ -254,16 +257,22 @@ class TrackerCache:
         """Store the events the database does not hold yet (as Rasa's save does); keep the tracker if it is the whole
         current session."""
         sender_id = tracker.sender_id
-        self._entries.pop(sender_id, None)  # if the save fails half-way, the next turn reads the database
+        entry = self._entries.pop(sender_id, None)  # if the save fails half-way, the next turn reads the database
         with self._store.engine.begin() as connection:
-            stored, _ = self._stamp_on(connection, sender_id)
+            before = self._stamp_on(connection, sender_id)
+            if entry is not None and entry[0] is tracker and entry[2] == before:
+                stored = entry[1]  # nothing was written since this server saved this tracker
+            else:
+                stored = int(connection.execute(self._session_count, {"sender": sender_id}).scalar() or 0)
             rows = [_event_row(sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
             if rows:
                 connection.execute(self._table.insert(), rows)
-            stamp = self._stamp_on(connection, sender_id)
-        if stamp[0] != len(tracker.events):  # a new session began this turn: the stored session is shorter
+            after = self._stamp_on(connection, sender_id)
+        # A new session began this turn (the stored session is shorter than the tracker), or the tracker did not hold
+        # what the database did: not kept.
+        if stored + len(rows) != len(tracker.events) or any(row["type_name"] == "session_started" for row in rows):
             return
-        self._entries[sender_id] = (tracker, stamp)
+        self._entries[sender_id] = (tracker, len(tracker.events), after)
         self._entries.move_to_end(sender_id)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
