@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from jsonschema import ValidationError
@@ -330,3 +330,78 @@ def test_the_kept_store_writes_the_rows_rasa_writes(tmp_path: Path) -> None:
             return [tuple(row) for row in result]
 
     assert len(rows(rasas)) > 20 and rows(ours) == rows(rasas)
+
+
+# --- the graph runner -----------------------------------------------------------------------------------------------
+
+
+class _Step:
+    """A graph component that records its calls: `add` sums its inputs and its config's number, `fail` raises."""
+
+    calls: ClassVar[list[str]] = []
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: Any, resource: Any, execution_context: Any) -> _Step:
+        return cls(config)
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    def add(self, **values: int) -> int:
+        _Step.calls.append(self.config["name"])
+        return self.config["number"] + sum(values.values())
+
+    def fail(self, **values: int) -> int:
+        raise ValueError(f"{self.config['name']} cannot answer")
+
+
+def _graph_runner(tmp_path: Path) -> Any:
+    from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    step = type("Step", (_Step, GraphComponent), {})
+
+    def node(name: str, needs: dict[str, str], number: int, fn: str = "add", target: bool = False) -> SchemaNode:
+        config = {"name": name, "number": number}
+        return SchemaNode(needs=needs, uses=step, constructor_name="create", fn=fn, config=config, is_target=target)
+
+    schema = GraphSchema(
+        {
+            "a": node("a", {"x": "__x__"}, 1),
+            "b": node("b", {"a": "a"}, 10),
+            "c": node("c", {"a": "a", "b": "b", "y": "__y__"}, 100, target=True),
+            "d": node("d", {"b": "b"}, 1000, target=True),
+            "broken": node("broken", {"a": "a"}, 0, fn="fail"),
+        }
+    )
+    return DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test"))
+
+
+@pytest.mark.parametrize("targets", [None, ["c"], ["d", "b"], ["a"]])
+def test_the_graph_runner_answers_what_dask_answers(tmp_path: Path, targets: list[str] | None) -> None:
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner = _graph_runner(tmp_path)
+    inputs = {"__x__": 2, "__y__": 5}
+    _Step.calls = []
+    expected = DaskGraphRunner.run(runner, inputs, targets)
+    dask_calls, _Step.calls = sorted(_Step.calls), []
+    for _ in range(2):  # the second call uses the minimal schema worked out by the first
+        assert speedups.run_graph(runner, inputs, targets) == expected
+        assert sorted(_Step.calls) == dask_calls  # every needed node once, nothing else
+        _Step.calls = []
+    if targets is None:
+        assert expected == {"c": 100 + 3 + 13 + 5, "d": 1000 + 13}
+
+
+def test_a_failing_node_fails_the_run_as_under_dask(tmp_path: Path) -> None:
+    from rasa.engine.exceptions import GraphComponentException
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner = _graph_runner(tmp_path)
+    with pytest.raises(GraphComponentException) as under_dask:
+        DaskGraphRunner.run(runner, {"__x__": 1}, ["broken"])
+    with pytest.raises(GraphComponentException) as ours:
+        speedups.run_graph(runner, {"__x__": 1}, ["broken"])
+    assert str(ours.value) == str(under_dask.value) and "broken" in str(ours.value)
