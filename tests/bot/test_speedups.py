@@ -3,6 +3,9 @@
 - An action server's answer is still validated on every call: an invalid one fails with the same error as Rasa's own.
 - The NLU graph runs in one worker thread, so the event loop is free meanwhile; its result is Rasa's own.
 - The embedded profile's SQLite tracker store keeps conversations across a restart in WAL mode.
+- Event classes, a kept tracker, dialogue states continued from the last prediction and the graph runner give what
+  Rasa's own code gives; a kept tracker is never used once another server, a deletion or a failed turn changed the
+  conversation.
 """
 
 from __future__ import annotations
