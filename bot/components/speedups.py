@@ -410,9 +410,6 @@ def states_for_tracker_history(
     return _copy_states(point.states + ([final] if final is not None else []))
 
 
-_minimal_graphs: dict[tuple[int, tuple[str, ...]], Any] = {}
-
-
 def run_graph(self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
     """DaskGraphRunner.run of Rasa 3.6.21 without its per-call overhead: the minimal schema for a set of targets is
     worked out once (not on every call), the debug line is formatted only when debug logging is on (Rasa formats the
@@ -422,10 +419,10 @@ def run_graph(self: Any, inputs: dict[str, Any] | None = None, targets: list[str
     from rasa.engine.exceptions import GraphRunError
 
     run_targets = list(targets) if targets else list(self._graph_schema.target_names)
-    key = (id(self), tuple(run_targets))
-    schema = _minimal_graphs.get(key)
-    if schema is None:
-        schema = _minimal_graphs[key] = self._graph_schema.minimal_graph_schema(run_targets)
+    minimal: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_chiba_minimal_schemas", {})
+    schema = minimal.get(tuple(run_targets))
+    if schema is None:  # kept on the runner: a newly loaded model has a runner (and schemas) of its own
+        schema = minimal[tuple(run_targets)] = self._graph_schema.minimal_graph_schema(run_targets)
     graph = self._build_dask_graph(schema)
     if inputs:
         self._add_inputs_to_graph(inputs, graph)
