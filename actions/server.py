@@ -9,6 +9,8 @@
   can answer at once. With `--reuse-port` several action servers share the port (SO_REUSEPORT): while one is killed
   and restarted, the kernel gives every new connection to the others. `--probe-port N` also answers on a port of its
   own, for the supervisor to probe this process and not whichever replica the kernel picks.
+- The message's e5 vector that the Rasa server sends with its action call is used for retrieval instead of encoding
+  the message again (actions/common/shared_vector.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
+
+from actions.common.shared_vector import VectorSharingExecutor
 
 logger = logging.getLogger("actions.server")
 ROUTES = ["rasa_sdk.webhook", "rasa_sdk.actions", "rasa_sdk.health"]  # route handlers win over rasa_sdk's global one
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
-    executor = ActionExecutor()
+    executor = VectorSharingExecutor()
     executor.register_package(args.actions_module or args.actions)
     if not args.no_warm_up:
         warm_up()

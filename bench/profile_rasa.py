@@ -1,7 +1,7 @@
 """Where one Rasa server's time goes per resident message, stage by stage (run in the bot environment).
 
     PYTHONPATH=. OMP_NUM_THREADS=1 .venvs/bot/bin/python -m bench.profile_rasa [--model PATH] [--turns 6]
-        [--conversations 20] [--tracker sqlite|memory|postgresql://...] [--cprofile 25]
+        [--conversations 20] [--tracker sqlite|memory|postgresql://...] [--cprofile 25 [--sort cumulative]]
 
 It loads the trained model as `rasa run` does (bot/endpoints.yml semantics: SQL tracker store, in-memory lock store),
 points the action endpoint at a stub action server in a thread of this process (it answers every custom action with
@@ -11,7 +11,8 @@ are handled one after another on one event loop, so wall time here is the server
 
 Printed: milliseconds per message for every graph node (NLU components, policies), for the processor's stages
 (tracker fetch, NLU parse, slot extraction, each prediction, the action call, the tracker save), the bytes of the
-action call (Rasa sends the whole tracker each time) by turn, and with --cprofile the top functions by own time.
+action call by turn (with --speedups only the current turn's events are sent; Rasa alone sends the whole tracker),
+and with --cprofile the top functions by own time (or by --sort).
 Sanic's HTTP handling of the gateway channel is not in this figure (bench/load.py measures the whole server).
 """
 
@@ -180,7 +181,7 @@ def print_times(messages: int) -> None:
 
 
 def print_bytes() -> None:
-    print("\naction call size (Rasa posts the whole tracker) by the user turn it answers:")
+    print("\naction call size by the user turn it answers:")
     for turn in sorted(ACTION_BYTES):
         sizes = ACTION_BYTES[turn]
         print(f"  turn {turn:>2}: {statistics.mean(sizes) / 1024:7.1f} KiB ({len(sizes)} calls)")
@@ -226,7 +227,7 @@ async def main_async(args: argparse.Namespace) -> None:
     print_bytes()
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.cprofile)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.cprofile)
         print(out.getvalue())
 
 
@@ -238,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tracker", default="sqlite", help="sqlite (a temporary file), memory, or an SQLAlchemy URL")
     parser.add_argument("--speedups", action="store_true", help="install bot/components/speedups.py first")
     parser.add_argument("--cprofile", type=int, default=0, help="also print this many functions by own time")
+    parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"], help="order of --cprofile")
     args = parser.parse_args(argv)
     asyncio.run(main_async(args))
 

@@ -197,6 +197,16 @@ class KnowledgeBase:
         """Forget cached query vectors (benchmarks measure the encoder)."""
         self._queries.clear()
 
+    def offer_query_vector(self, text: str, vector: np.ndarray) -> bool:
+        """`text`'s query vector computed by another process with the same model (the Rasa server's NLU), used instead
+        of encoding it here once the first such vector matched this encoder's (see knowledge_base/core/batcher.py)."""
+        return self._queries.offer(text, vector)
+
+    @property
+    def query_batcher(self) -> QueryBatcher:
+        """The query encoder's batcher (its counters are what benchmarks and tests read)."""
+        return self._queries
+
     def query_vector(self, text: str) -> np.ndarray:
         """The text's query vector: cached, or encoded together with other threads' texts of the same moment."""
         return self._queries.vector(text)

