@@ -347,7 +347,7 @@ def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]]
     def reached(text: str, lang: str) -> Any:
         intent = routed.get((text, lang))
         result = lookup(text, lang)
-        if intent in GARBAGE_INTENTS or (intent in FALLBACK_INTENTS and claims(result, text)):
+        if intent in GARBAGE_INTENTS or (intent in FALLBACK_INTENTS and claims(result)):
             return result
         # The fallback says "Chiba City only" when another city is named (actions/common/fallback.py); another
         # domain's action gives no garbage answer.

@@ -351,6 +351,7 @@ class Signals:
     content: tuple[str, ...]  # the other words (item words, unknown words), as typed
     linker_positions: frozenset[int]  # "of", "de", "ng": a name right after one may be a modifier
     langs: frozenset[str]  # languages of the question words found ("vut ... o dau" -> vi)
+    tokens: tuple[str, ...] = ()  # every word, as typed
 
 
 _CATEGORY, _DAY, _FRAME, _DISPOSAL, _MODIFIER_TAG, _CITY, _CHIBA = "cat", "day", "frame", "disp", "mod", "city", "chiba"
@@ -445,6 +446,7 @@ class QuestionReader:
             content=tuple(t for i, t in enumerate(tokens) if i not in stop),
             linker_positions=frozenset(i for i, t in enumerate(tokens) if t in self._linkers),
             langs=frozenset(strong),
+            tokens=tuple(tokens),
         )
 
     def only_question_words(self, phrase: str) -> bool:
@@ -455,6 +457,15 @@ class QuestionReader:
         for start, end, _values in self._terms.find_cjk(phrase):
             covered[start:end] = [True] * (end - start)
         return all(done or ch in _GLUE for ch, done in zip(key, covered, strict=True))
+
+    def without_question_words(self, phrase: str) -> str:
+        """normalize(phrase) without the question words, modifiers, categories, days and cities in it
+        (「電卓こわれた」 -> 「電卓」): what is left names the item."""
+        key = normalize(phrase)
+        keep = [True] * len(key)
+        for start, end, _values in self._terms.find_cjk(phrase):
+            keep[start:end] = [False] * (end - start)
+        return "".join(ch for ch, kept in zip(key, keep, strict=True) if kept)
 
     def unknown_kind(self, phrase: str, content: Iterable[str]) -> str | None:
         """The kind "living" or "not_household" when the item phrase names an animal, a person, a vehicle, a

@@ -66,12 +66,14 @@ def test_other_cities_are_recognised(result: Figures) -> None:
 # ---- end to end (bench/garbage_accuracy.py --part e2e): the NLU's routing applied to lookups ----------------------
 
 
-def _found(name: str, category: str, other_city: str | None = None) -> Any:
+def _found(name: str, category: str, other_city: str | None = None, words: str = "") -> Any:
     from types import SimpleNamespace
 
     item = SimpleNamespace(name=name, category=category)
     best = SimpleNamespace(item=item, matched=name, score=1.0)
-    return SimpleNamespace(status="found", best=best, candidates=[], method="exact", other_city=other_city)
+    return SimpleNamespace(
+        status="found", best=best, candidates=[], method="exact", other_city=other_city, item_words=words or name
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,7 +90,7 @@ def test_end_to_end_answers_only_what_the_routing_reaches(intent: str, text: str
     from bench.garbage_accuracy import end_to_end_lookup
 
     data = {"items": [{"lang": "ja", "text": text}]}
-    reached = end_to_end_lookup({"items": [intent]}, data, lambda t, lang: _found("電池", "yugai"))(text, "ja")
+    reached = end_to_end_lookup({"items": [intent]}, data, lambda t, lang: _found("電池", "yugai", words=t))(text, "ja")
     assert (reached.status == "found") is answered
 
 
