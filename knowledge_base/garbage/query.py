@@ -452,11 +452,7 @@ class QuestionReader:
     def only_question_words(self, phrase: str) -> bool:
         """True when a Japanese/Chinese phrase holds nothing but question words, categories, days and cities
         (「船橋市の粗大ごみ」): there is no item to look up."""
-        key = normalize(phrase)
-        covered = [False] * len(key)
-        for start, end, _values in self._terms.find_cjk(phrase):
-            covered[start:end] = [True] * (end - start)
-        return all(done or ch in _GLUE for ch, done in zip(key, covered, strict=True))
+        return all(ch in _GLUE for ch in self.without_question_words(phrase))
 
     def without_question_words(self, phrase: str) -> str:
         """normalize(phrase) without the question words, modifiers, categories, days and cities in it
