@@ -198,11 +198,12 @@ async def main_async(args: argparse.Namespace) -> None:
     tf_env.setup_tf_environment()
     configure_structlog(logging.INFO)
     workdir = Path(tempfile.mkdtemp(prefix="profile_rasa_"))
-    agent = await load_agent(model_path=str(args.model), endpoints=endpoints(start_stub(), args.tracker, workdir))
-    if args.speedups:  # what the gateway channel installs in `rasa run` (bot/components/speedups.py)
+    if args.speedups:  # as in `rasa run`: the gateway channel installs them before the model is loaded
         from bot.components import speedups
 
         speedups.install()
+    agent = await load_agent(model_path=str(args.model), endpoints=endpoints(start_stub(), args.tracker, workdir))
+    if args.speedups:  # what the gateway channel does to the tracker store (bot/components/speedups.py)
         speedups.tune_sqlite_store(getattr(agent.tracker_store, "_tracker_store", None))
         speedups.cache_trackers(getattr(agent.tracker_store, "_tracker_store", None))
     pool = questions()

@@ -40,6 +40,14 @@ Measured with bench/profile_rasa.py (one Rasa server, one message at a time, CPU
 - The action server embedded the same message again for retrieval (most of its CPU). `action_call_format` also adds
   the message's e5 query vector (`SHARED_VECTOR_FIELD`: the text and its float32 vector in base64, 2 KB); the action
   server uses it in place of its own encoding (actions/common/shared_vector.py).
+- Per prediction, more work that grows with the conversation or serves only debug logging (bench/profile_rasa.py
+  --cprofile, 20-turn conversations, CPU ms per message): `applied_events` walked the whole conversation for each of
+  the five states computations of a turn (0.8 ms) — `applied_events` now continues from the events it saw last time
+  (the same walk, over the new events only); RulePolicy filtered its rule keys against every earlier turn although
+  a rule shorter than the turns already checked matches whatever comes before it (1.3 ms) — `get_possible_keys`
+  stops when every remaining rule is that short; MemoizationPolicy deep-copied the dialogue states for a debug line
+  even with debug logging off (0.6 ms); and `Domain.is_empty` built an empty domain to compare with, on every
+  message (0.3 ms).
 """
 
 from __future__ import annotations
@@ -129,6 +137,7 @@ async def parse_message(
 _original_parse_message: Any = None
 _original_resolve_by_type: Any = None
 _original_action_call_format: Any = None
+_original_is_empty: Any = None
 
 # Key of the action call holding the latest message's e5 query vector: {"text": ..., "vector": base64 float32 LE}.
 SHARED_VECTOR_FIELD = "chiba_e5_query"
@@ -179,6 +188,114 @@ def action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
     return result
 
 
+class _AppliedCheckpoint:
+    """How far `applied_events` got through a tracker's events, and what it found."""
+
+    __slots__ = ("applied", "count", "events", "first", "last", "loop_names")
+
+    def __init__(self, events: Any, loop_names: frozenset[str]) -> None:
+        self.events = events  # the tracker's deque the walk went through
+        self.loop_names = loop_names
+        self.count = 0
+        self.first: Any = None
+        self.last: Any = None
+        self.applied: list[Any] = []
+
+
+def applied_events(self: Any) -> list[Any]:
+    """DialogueStateTracker.applied_events of Rasa 3.6.21, continued from the events walked last time.
+
+    Rasa's walk goes through the events once, in order, keeping only a list of applied events (a restart empties it,
+    an undo drops its tail), so walking only the new events from the list kept gives the same list. The kept walk is
+    used while the tracker still holds the same event deque starting with the same events, and while no new loop name
+    appeared (Rasa treats a loop's execution by the names of *all* the tracker's loops); otherwise Rasa's walk runs
+    from the start. Tracker events are only ever appended (`update`, `recreate_from_dialogue`)."""
+    from rasa.shared.core.events import ActiveLoop
+
+    events = self.events
+    point: _AppliedCheckpoint | None = self.__dict__.get("_chiba_applied")
+    total = len(events)
+    if (
+        point is None
+        or point.events is not events
+        or point.count > total
+        or (point.count and (events[0] is not point.first or events[point.count - 1] is not point.last))
+    ):
+        point = None
+    new = list(itertools.islice(events, point.count if point is not None else 0, None))
+    if point is not None:
+        added = {event.name for event in new if isinstance(event, ActiveLoop) and event.name}
+        if not added <= point.loop_names:
+            point = None
+            new = list(events)
+    if point is None:
+        loop_names = frozenset(event.name for event in events if isinstance(event, ActiveLoop) and event.name)
+        point = _AppliedCheckpoint(events, loop_names)
+        self.__dict__["_chiba_applied"] = point
+    _walk_applied(self, new, point.loop_names, point.applied)
+    point.count = total
+    point.first = events[0] if total else None
+    point.last = events[-1] if total else None
+    return list(point.applied)
+
+
+def _walk_applied(tracker: Any, events: list[Any], loop_names: frozenset[str], applied: list[Any]) -> None:
+    """The loop of Rasa 3.6.21's `applied_events` over `events`, changing `applied` in place."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied.clear()
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+
+
+def memoization_predict(
+    self: Any, tracker: Any, domain: Any, rule_only_data: dict[str, Any] | None = None, **kwargs: Any
+) -> Any:
+    """MemoizationPolicy.predict_action_probabilities of Rasa 3.6.21, deep-copying the states for its debug line only
+    when debug logging is on."""
+    from rasa.core.policies import memoization
+
+    result = self._default_predictions(domain)
+    states = self._prediction_states(tracker, domain, rule_only_data=rule_only_data)
+    if memoization.logger.isEnabledFor(logging.DEBUG):
+        memoization.structlogger.debug("memoization.predict.actions", tracker_states=copy.deepcopy(states))
+    predicted_action_name = self.recall(states, tracker, domain, rule_only_data=rule_only_data)
+    if predicted_action_name is not None:
+        memoization.logger.debug(f"There is a memorised next action '{predicted_action_name}'")
+        result = self._prediction_result(predicted_action_name, tracker, domain)
+    else:
+        memoization.logger.debug("There is no memorised next action")
+    return self._prediction(result)
+
+
+def domain_is_empty(self: Any) -> bool:
+    """Domain.is_empty of Rasa 3.6.21, worked out once per domain (a loaded domain is not changed)."""
+    cached = self.__dict__.get("_chiba_is_empty")
+    if cached is None:
+        cached = self.__dict__["_chiba_is_empty"] = _original_is_empty(self)
+    return bool(cached)
+
+
 @functools.lru_cache(maxsize=1)
 def _event_classes() -> dict[str, type]:
     """Event type name -> class, the first match in the order Rasa's `Event.resolve_by_type` looks."""
@@ -199,28 +316,45 @@ def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
     return _original_resolve_by_type(type_name, default)
 
 
+_replaced: dict[tuple[type, str], Any] = {}
+
+
+def rasa_original(cls: type, name: str) -> Any:
+    """Rasa's own `cls.name`, also after `install()` replaced it (what the tests compare the speed-ups with)."""
+    return _replaced.get((cls, name), getattr(cls, name))
+
+
+def _replace(cls: type, name: str, new: Any) -> Any:
+    original = getattr(cls, name)
+    _replaced.setdefault((cls, name), original)
+    setattr(cls, name, new)
+    return original
+
+
 def install() -> None:
     """Apply the in-process speed-ups to Rasa's classes (idempotent; call before the first message)."""
-    global _original_parse_message, _original_resolve_by_type, _original_action_call_format
+    global _original_parse_message, _original_resolve_by_type, _original_action_call_format, _original_is_empty
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.memoization import MemoizationPolicy
     from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
 
     if getattr(RemoteAction._validate_action_result, _INSTALLED, False):
         return
     setattr(validate_action_result, _INSTALLED, True)
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    _original_action_call_format = RemoteAction._action_call_format
-    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
-    _original_parse_message = MessageProcessor.parse_message
-    MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
-    _original_resolve_by_type = Event.resolve_by_type
-    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
-    DaskGraphRunner.run = run_graph  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
-    logger.debug("Rasa speed-ups installed: cached response validator and event classes, NLU off the event loop")
+    _replace(RemoteAction, "_validate_action_result", validate_action_result)
+    _original_action_call_format = _replace(RemoteAction, "_action_call_format", action_call_format)
+    _original_parse_message = _replace(MessageProcessor, "parse_message", parse_message)
+    _original_resolve_by_type = _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
+    _replace(Domain, "states_for_tracker_history", states_for_tracker_history)
+    _replace(DaskGraphRunner, "run", run_graph)
+    _replace(DialogueStateTracker, "applied_events", applied_events)
+    _replace(MemoizationPolicy, "predict_action_probabilities", memoization_predict)
+    _original_is_empty = _replace(Domain, "is_empty", domain_is_empty)
+    logger.debug("Rasa speed-ups installed: see bot/components/speedups.py")
 
 
 def tune_sqlite_store(store: Any) -> bool:

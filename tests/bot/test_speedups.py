@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -202,7 +204,6 @@ def test_states_continued_turn_by_turn_are_rasas_own(repo: Path, seed: int) -> N
     use — also after events that undo turns, restart or start a new session."""
     import random
 
-    original = Domain.states_for_tracker_history
     rng = random.Random(seed)
     domain = _domains(repo)[seed % 2]
     rule_only = {"rule_only_slots": ["sure"], "rule_only_loops": ["town_form"]}
@@ -213,12 +214,92 @@ def test_states_continued_turn_by_turn_are_rasas_own(repo: Path, seed: int) -> N
             continue
         for omit, ignore, data in [(False, False, None), (True, False, None), (False, True, rule_only)]:
             fast = speedups.states_for_tracker_history(domain, tracker, omit, ignore, data)
-            assert fast == original(domain, tracker, omit, ignore, data)
+            with _as_rasa():
+                assert fast == domain.states_for_tracker_history(tracker, omit, ignore, data)
             if fast:  # callers change the states they get (Rasa's featurizers do): the kept ones must not change
                 fast[-1].setdefault("user", {})["text"] = "changed"
                 fast[0].clear()
     checked = speedups.states_for_tracker_history(domain, tracker, False, True, rule_only)
-    assert checked == original(domain, tracker, False, True, rule_only)
+    with _as_rasa():
+        assert checked == domain.states_for_tracker_history(tracker, False, True, rule_only)
+
+
+@contextmanager
+def _as_rasa() -> Iterator[None]:
+    """Rasa's own methods in place of every speed-up `install()` made (a test earlier in this process installs them),
+    so the comparisons below are with Rasa's code, not with the speed-ups themselves."""
+    replaced = {key: getattr(*key) for key in speedups._replaced}
+    for (cls, name), original in speedups._replaced.items():
+        setattr(cls, name, original)
+    try:
+        yield
+    finally:
+        for (cls, name), current in replaced.items():
+            setattr(cls, name, current)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_applied_events_continued_are_rasas_own(repo: Path, seed: int) -> None:
+    """The applied events, asked now and then while a conversation grows, are those Rasa's own walk finds — also
+    after undone turns, restarts, new sessions and a loop name first seen mid-conversation."""
+    import random
+
+    rng = random.Random(seed)
+    domain = _domains(repo)[seed % 2]
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in _random_events(domain, rng, 150):
+        tracker.update(event, domain)
+        if rng.random() < 0.5:
+            continue
+        fast = speedups.applied_events(tracker)
+        with _as_rasa():
+            expected = tracker.applied_events()
+        assert [id(e) for e in fast] == [id(e) for e in expected]  # the same event objects, in order
+        fast.clear()  # a caller changing its list changes nothing kept
+    with _as_rasa():
+        assert speedups.applied_events(tracker) == tracker.applied_events()
+
+
+def test_applied_events_walk_again_for_another_event_deque() -> None:
+    tracker = _tracker("s", "傘は？")
+    assert [getattr(e, "text", None) for e in speedups.applied_events(tracker)] == [None, "傘は？"]
+    # replaced, not appended: as many events, the first the same
+    tracker.events = tracker._create_events([tracker.events[0], UserUttered("電池", {"name": "ask_garbage_item"})])
+    assert [getattr(e, "text", None) for e in speedups.applied_events(tracker)] == [None, "電池"]
+
+
+def test_memoization_predicts_what_rasa_predicts(repo: Path) -> None:
+    """MemoizationPolicy without the debug copy of its states remembers the same next action from a story."""
+    import random
+
+    from rasa.core.policies.memoization import MemoizationPolicy
+
+    rng = random.Random(3)
+    domain = _domains(repo)[0]
+    config = {**MemoizationPolicy.get_default_config(), "max_history": 3}
+    policy = MemoizationPolicy(config, None, None, SimpleNamespace(is_finetuning=False))  # type: ignore[arg-type]
+    rasa_predict = speedups.rasa_original(MemoizationPolicy, "predict_action_probabilities")
+    remembered = 0
+    for _ in range(30):
+        tracker = DialogueStateTracker("s", domain.slots)
+        for event in _random_events(domain, rng, rng.randint(2, 30)):
+            tracker.update(event, domain)
+        with _as_rasa():
+            key = policy._create_feature_key(policy._prediction_states(tracker, domain))
+        if rng.random() < 0.5 and key:
+            policy.lookup[key] = rng.choice(domain.action_names_or_texts)
+        fast = speedups.memoization_predict(policy, tracker, domain)
+        expected = rasa_predict(policy, tracker, domain)
+        assert (fast.probabilities, fast.policy_name) == (expected.probabilities, expected.policy_name)
+        remembered += max(expected.probabilities) == 1.0
+    assert remembered >= 5
+
+
+def test_an_empty_domain_is_still_empty_and_a_loaded_one_is_not(repo: Path) -> None:
+    assert speedups.domain_is_empty(Domain.empty()) is True
+    loaded = _domains(repo)[1]
+    assert speedups.domain_is_empty(loaded) is False
+    assert speedups.domain_is_empty(loaded) is False  # worked out once, the same answer
 
 
 # --- trackers kept between turns ------------------------------------------------------------------------------------
