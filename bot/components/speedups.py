@@ -43,11 +43,10 @@ Measured with bench/profile_rasa.py (one Rasa server, one message at a time, CPU
 - Per prediction, more work that grows with the conversation or serves only debug logging (bench/profile_rasa.py
   --cprofile, 20-turn conversations, CPU ms per message): `applied_events` walked the whole conversation for each of
   the five states computations of a turn (0.8 ms) — `applied_events` now continues from the events it saw last time
-  (the same walk, over the new events only); RulePolicy filtered its rule keys against every earlier turn although
-  a rule shorter than the turns already checked matches whatever comes before it (1.3 ms) — `get_possible_keys`
-  stops when every remaining rule is that short; MemoizationPolicy deep-copied the dialogue states for a debug line
-  even with debug logging off (0.6 ms); and `Domain.is_empty` built an empty domain to compare with, on every
-  message (0.3 ms).
+  (the same walk, over the new events only); MemoizationPolicy deep-copied the dialogue states for a debug line even
+  with debug logging off (0.6 ms); and `Domain.is_empty` built an empty domain to compare with, on every message
+  (0.3 ms). Rasa's graph nodes keep the policy methods they found when the model was loaded, so `install()` must run
+  before that (the gateway channel is created first). At 16 senders: 1.11x messages/s (bench/load.py --rev).
 """
 
 from __future__ import annotations
