@@ -508,6 +508,11 @@ class NameMatcher:
                 for hit in hits:
                     if plain and hit.n_words < 2 and hit.short:
                         continue  # "o" must not be "ô" (umbrella): too short to trust without diacritics
+                    one_vi_word = n_words == 1 and hit.accented and "vi" in hit.name.langs
+                    if plain and one_vi_word and _typed_accented(query, start):
+                        # Typed with other diacritics than the name's: another Vietnamese word ("trâu", a buffalo,
+                        # is not "trấu", rice husks). Without any diacritics it may be either, so it still matches.
+                        continue
                     if not _short_ok(hit, langs):
                         continue
                     found[(start, start + n_words)][id(hit.name)] = hit.name
@@ -546,6 +551,11 @@ class NameMatcher:
                 if id(hit.name) not in scores or share > scores[id(hit.name)][0]:
                     scores[id(hit.name)] = (share, hit.name)
         return sorted(scores.values(), key=lambda pair: (-pair[0], len(pair[1].text)))
+
+
+def _typed_accented(query: QueryWords, position: int) -> bool:
+    """The query word at `position` was typed with diacritics (its plain form is a different string)."""
+    return query.accented[position] != query.plain[position]
 
 
 def _short_ok(hit: WordName, langs: frozenset[str] | None) -> bool:

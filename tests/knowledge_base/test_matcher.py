@@ -36,6 +36,8 @@ NAMES = [
     Name(10, "battery", frozenset({"en"})),
     Name(11, "छाता", frozenset({"ne"})),
     Name(12, "botol", frozenset({"id"})),
+    Name(13, "trấu", frozenset({"vi"})),  # rice husks
+    Name(14, "batería", frozenset({"es"})),
 ]
 PARTICLES = ["은", "는", "을", "를", "이", "가", "으로", "들", "को", "लाई"]
 
@@ -72,6 +74,10 @@ def _owners(matcher: NameMatcher, text: str, langs: frozenset[str] | None) -> se
         ("छाताको", frozenset({"ne"}), {11}),  # Nepali postposition
         ("botol-botol", frozenset({"id"}), {12}),  # reduplicated plural
         ("tumbrella", frozenset({"en"}), set()),  # whole words only
+        ("vỏ trấu", frozenset({"vi"}), {13}),
+        ("vo trau", frozenset({"vi"}), {13}),  # no diacritics typed: it may be this word
+        ("con trâu", frozenset({"vi"}), set()),  # other diacritics typed: another word (a buffalo)
+        ("bateria vieja", frozenset({"es"}), {14}),  # Spanish without its accent is still the word
     ],
 )
 def test_word_spans(matcher: NameMatcher, text: str, langs: frozenset[str] | None, owners: set[int]) -> None:
