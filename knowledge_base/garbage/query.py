@@ -454,18 +454,13 @@ class QuestionReader:
         (「船橋市の粗大ごみ」): there is no item to look up."""
         return all(ch in _GLUE for ch in self.without_question_words(phrase))
 
-    def without_question_words(self, phrase: str, *, hiragana: bool = True) -> str:
+    def without_question_words(self, phrase: str) -> str:
         """normalize(phrase) without the question words, modifiers, categories, days and cities in it
-        (「電卓こわれた」 -> 「電卓」): what is left names the item. `hiragana=False` also leaves out what the resident
-        wrote in hiragana (「ひびの入った花瓶」 -> 「入花瓶」), unless that is everything left (「はさみ」)."""
+        (「電卓こわれた」 -> 「電卓」): what is left names the item."""
         key = normalize(phrase)
         keep = [True] * len(key)
         for start, end, _values in self._terms.find_cjk(phrase):
             keep[start:end] = [False] * (end - start)
-        if not hiragana and len(key) == len(phrase):  # normalize kept the positions (no characters merged)
-            content = [kept and not _HIRAGANA.match(ch) for ch, kept in zip(phrase, keep, strict=True)]
-            if any(content):
-                keep = content
         return "".join(ch for ch, kept in zip(key, keep, strict=True) if kept)
 
     def unknown_kind(self, phrase: str, content: Iterable[str]) -> str | None:
@@ -481,9 +476,6 @@ class QuestionReader:
             if start == 0 or end == len(tokens):
                 return str(values[0])
         return None
-
-
-_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 
 
 def _most_specific(categories: list[str]) -> str | None:

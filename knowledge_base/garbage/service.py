@@ -100,8 +100,7 @@ class ItemLookup:
     other_city: the official name of another municipality the question is about (「船橋市」): Chiba City's rules
       may not apply there. Never Chiba City itself.
     item_words: the words of the message that may name the item, normalised: Japanese and Chinese without openers,
-      question words, modifiers, categories, days and cities (「電卓こわれた」 -> 「電卓」), Japanese also without its
-      hiragana unless it is all hiragana (「ひびの入った花瓶」 -> 「入花瓶」); other scripts without
+      question words, modifiers, categories, days and cities (「電卓こわれた」 -> 「電卓」); other scripts without
       modifiers ("old CDs and their cases" -> "cdsandtheircases"). How much of it the found name covers tells an
       item question from a message that merely mentions an item (actions/garbage/item.py `claims`).
     """
@@ -201,10 +200,7 @@ class GarbageKnowledge:
 
     def _item_words(self, text: str, signals: Signals) -> str:
         if has_cjk(text):
-            # Japanese: the thing is named in kanji, katakana or Latin letters far more often than the rest of the
-            # sentence is (particles, verb and adjective endings: 「ひびの入った花瓶」), so hiragana does not count,
-            # unless the message is written in hiragana alone (「はさみ」).
-            return self._reader.without_question_words(item_phrases(text).core, hiragana=False)
+            return self._reader.without_question_words(item_phrases(text).core)
         # Other scripts: every word but the modifiers ("old", "rusak", "velho"). Question words stay, unlike in the
         # item search: "do i need an umbrella this afternoon" must not become an item question (bench --part e2e:
         # removing them too claimed it, and this weather question got a category).
