@@ -103,6 +103,7 @@ class ItemLookup:
       question words, modifiers, categories, days and cities (「電卓こわれた」 -> 「電卓」); other scripts without
       modifiers ("old CDs and their cases" -> "cdsandtheircases"). How much of it the found name covers tells an
       item question from a message that merely mentions an item (actions/garbage/item.py `claims`).
+    asks_disposal: the message has a disposal or category word (「捨てたい」, "throw away", "burnable").
     """
 
     status: Status
@@ -116,6 +117,7 @@ class ItemLookup:
     unknown_kind: str | None = None
     asked_ids: tuple[str, ...] = ()
     item_words: str = ""
+    asks_disposal: bool = False
 
     @property
     def confident(self) -> bool:
@@ -196,6 +198,7 @@ class GarbageKnowledge:
             asks_day=signals.asks_day,
             other_city=signals.other_city,
             item_words=self._item_words(text, signals),
+            asks_disposal=signals.disposal,
         )
 
     def _item_words(self, text: str, signals: Signals) -> str:

@@ -86,6 +86,41 @@ async def test_ambiguous_item_asks_with_buttons_that_answer(tracker_for: Any, ru
     assert f"「{dry}」は「有害ごみ」です。" in answer.text
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "item"),
+    [
+        ("do i need an umbrella this afternoon", "en", "傘"),  # classified as an item question, about the weather
+        ("明日の朝はストーブをつけたほうがいいかな", "ja", "ストーブ"),
+    ],
+)
+async def test_a_message_that_only_mentions_a_thing_is_asked_before_a_category_is_stated(
+    text: str, lang: str, item: str, tracker_for: Any, run: Any
+) -> None:
+    """No disposal or category word, no day, and the thing is a small part of the message: the resident is asked
+    whether they mean the thing (one button that answers), never told its category outright."""
+    reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item", lang=lang))
+    assert reply.slot("item") is None
+    assert [button["title"] for button in reply.buttons] and any(item in b["payload"] for b in reply.buttons)
+    assert "不燃ごみ" not in reply.text and "Non-burnable" not in reply.text and "燃えないごみ" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "entities"),
+    [
+        ("old umbrella", "en", {}),  # mostly the thing's name
+        ("how do i throw away an umbrella", "en", {}),  # a disposal question
+        ("is an umbrella non-burnable?", "en", {}),  # a category named
+        ('/ask_garbage_item{"item": "傘"}', "en", {"item": "傘"}),  # a button the assistant offered
+    ],
+)
+async def test_a_question_about_the_thing_is_answered_with_its_category(
+    text: str, lang: str, entities: dict[str, str], tracker_for: Any, run: Any
+) -> None:
+    reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item", entities, lang=lang))
+    assert reply.slot("item") == "傘"
+    assert "不燃ごみ" in reply.text  # the official term, also in English answers
+
+
 @pytest.mark.parametrize("text", ["xyzzy", "ぷにょぷにょ"])
 async def test_unknown_item_suggests_rephrasing_and_the_phone(text: str, tracker_for: Any, run: Any) -> None:
     reply = await run(ActionGarbageItem(), tracker_for(text, "ask_garbage_item"))

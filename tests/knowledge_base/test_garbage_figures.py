@@ -66,20 +66,29 @@ def test_other_cities_are_recognised(result: Figures) -> None:
 # ---- end to end (bench/garbage_accuracy.py --part e2e): the NLU's routing applied to lookups ----------------------
 
 
-def _found(name: str, category: str, other_city: str | None = None, words: str = "") -> Any:
+def _found(name: str, category: str, other_city: str | None = None, words: str = "", disposal: bool = False) -> Any:
     from types import SimpleNamespace
+
+    from knowledge_base.garbage.service import ItemLookup
 
     item = SimpleNamespace(name=name, category=category)
     best = SimpleNamespace(item=item, matched=name, score=1.0)
-    return SimpleNamespace(
-        status="found", best=best, candidates=[], method="exact", other_city=other_city, item_words=words or name
+    return ItemLookup(
+        status="found",
+        best=best,  # type: ignore[arg-type]
+        method="exact",
+        other_city=other_city,
+        item_words=words or name,
+        asks_disposal=disposal,
     )
 
 
 @pytest.mark.parametrize(
     ("intent", "text", "answered"),
     [
-        ("ask_garbage_item", "電池は何ごみ", True),  # a garbage intent: the lookup is what the resident gets
+        ("ask_garbage_item", "電池は何ごみ", True),  # a garbage intent asking how: the lookup is what the resident gets
+        ("ask_garbage_item", "電池", True),  # a garbage intent, mostly the name
+        ("ask_garbage_item", "電池の残量がすぐ減るスマホを買い替えたいけどおすすめは", False),  # asked first
         ("out_of_scope", "電池", True),  # the fallback claimed: the name is the whole message
         ("nlu_fallback", "電池", True),
         ("out_of_scope", "電池の残量がすぐ減るスマホを買い替えたいけどおすすめは", False),  # a small part: fallback
@@ -90,7 +99,8 @@ def test_end_to_end_answers_only_what_the_routing_reaches(intent: str, text: str
     from bench.garbage_accuracy import end_to_end_lookup
 
     data = {"items": [{"lang": "ja", "text": text}]}
-    reached = end_to_end_lookup({"items": [intent]}, data, lambda t, lang: _found("電池", "yugai", words=t))(text, "ja")
+    lookup = lambda t, lang: _found("電池", "yugai", words=t, disposal="何ごみ" in t)  # noqa: E731
+    reached = end_to_end_lookup({"items": [intent]}, data, lookup)(text, "ja")
     assert (reached.status == "found") is answered
 
 
