@@ -34,7 +34,7 @@ import inspect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -336,7 +336,7 @@ def run_offtopic(data: dict[str, list[Case]], model: Path, show: int, save: Path
 def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]], lookup: Lookup) -> Lookup:
     """`lookup` as residents reach it: only through a garbage intent, or through a fallback the garbage domain
     claims; anything else answers nothing (a not-found result)."""
-    from actions.garbage.item import answers, claims
+    from actions.garbage.item import asked_first, claims
 
     routed = {
         (case["text"], case["lang"]): intent
@@ -347,10 +347,9 @@ def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]]
     def reached(text: str, lang: str) -> Any:
         intent = routed.get((text, lang))
         result = lookup(text, lang)
-        if intent in GARBAGE_INTENTS and result.status == "found" and not answers(result):
-            # The item action asks first when the message is neither a disposal question nor mostly the item's name.
-            return replace(result, status="ambiguous", candidates=[result.best])
-        if intent in GARBAGE_INTENTS or (intent in FALLBACK_INTENTS and claims(result)):
+        if intent in GARBAGE_INTENTS:
+            return asked_first(result)  # as the item action answers it
+        if intent in FALLBACK_INTENTS and claims(result):
             return result
         # The fallback says "Chiba City only" when another city is named (actions/common/fallback.py); another
         # domain's action gives no garbage answer.

@@ -165,9 +165,8 @@ class ActionGarbageItem(Action):
             if lookup.status != "found":
                 send_sources(dispatcher, [CONSULT_SOURCE])
                 return [SlotSet("item", None)]
-        if lookup.status == "found" and lookup.best is not None and not (entity or answers(lookup)):
-            # 「do i need an umbrella this afternoon」 classified as an item question: ask before stating a category.
-            lookup = replace(lookup, status="ambiguous", candidates=[lookup.best])
+        if not entity:  # a button the resident chose is answered as it is
+            lookup = asked_first(lookup)
         if lookup.status == "found" and lookup.best is not None:
             text, card, sources, events = await off_loop(_found, kb, lookup, query, tracker, settings, lang)
             dispatcher.utter_message(text=text)
@@ -231,6 +230,15 @@ def answers(lookup: Any) -> bool:
     otherwise the resident is asked first ("do i need an umbrella this afternoon" names an umbrella but is about the
     weather)."""
     return bool(lookup.asks_disposal or lookup.asks_day or claims(lookup))
+
+
+def asked_first(lookup: Any) -> Any:
+    """The lookup of a message the NLU classified as an item question, as the resident gets it: a found item the
+    message does not ask about (`answers`) becomes the one candidate of a question ("do i need an umbrella this
+    afternoon" classified as an item question: "did you mean: umbrella?")."""
+    if lookup.status == "found" and lookup.best is not None and not answers(lookup):
+        return replace(lookup, status="ambiguous", candidates=[lookup.best])
+    return lookup
 
 
 def claims(lookup: Any) -> bool:

@@ -161,11 +161,7 @@ def test_the_item_words_leave_out_what_does_not_name_the_item(kb: Any, text: str
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [
-        ("do i need an umbrella this afternoon", "en"),
-        ("今日は何曜日？", "ja"),
-        ("告诉我邻居王先生的手机号", "zh"),
-    ],
+    [("do i need an umbrella this afternoon", "en"), ("今日は何曜日？", "ja"), ("告诉我邻居王先生的手机号", "zh")],
 )
 async def test_an_off_topic_message_naming_an_item_still_falls_back(
     text: str, lang: str, tracker_for: Any, run: Any

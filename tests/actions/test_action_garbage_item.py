@@ -87,14 +87,14 @@ async def test_ambiguous_item_asks_with_buttons_that_answer(tracker_for: Any, ru
 
 
 @pytest.mark.parametrize(
-    ("text", "lang", "item"),
+    ("text", "lang", "item", "category"),
     [
-        ("do i need an umbrella this afternoon", "en", "傘"),  # classified as an item question, about the weather
-        ("明日の朝はストーブをつけたほうがいいかな", "ja", "ストーブ"),
+        ("do i need an umbrella this afternoon", "en", "傘", "不燃ごみ"),  # an item question to the NLU, the weather
+        ("明日の朝はストーブをつけたほうがいいかな", "ja", "ストーブ", "粗大ごみ"),
     ],
 )
 async def test_a_message_that_only_mentions_a_thing_is_asked_before_a_category_is_stated(
-    text: str, lang: str, item: str, tracker_for: Any, run: Any
+    text: str, lang: str, item: str, category: str, tracker_for: Any, run: Any
 ) -> None:
     """No disposal or category word, no day, and the thing is a small part of the message: the resident is asked
     whether they mean the thing (one button that answers), never told its category outright."""
@@ -102,6 +102,7 @@ async def test_a_message_that_only_mentions_a_thing_is_asked_before_a_category_i
     assert reply.slot("item") is None
     assert [button["title"] for button in reply.buttons] and any(item in b["payload"] for b in reply.buttons)
     assert "不燃ごみ" not in reply.text and "Non-burnable" not in reply.text and "燃えないごみ" not in reply.text
+    assert category not in reply.text
 
 
 @pytest.mark.parametrize(
