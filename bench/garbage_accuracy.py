@@ -336,7 +336,7 @@ def run_offtopic(data: dict[str, list[Case]], model: Path, show: int, save: Path
 def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]], lookup: Lookup) -> Lookup:
     """`lookup` as residents reach it: only through a garbage intent, or through a fallback the garbage domain
     claims; anything else answers nothing (a not-found result)."""
-    from actions.garbage.item import asked_first, claims
+    from actions.garbage.item import asked_first, fallback_takes
 
     routed = {
         (case["text"], case["lang"]): intent
@@ -349,7 +349,7 @@ def end_to_end_lookup(intents: dict[str, list[str]], data: dict[str, list[Case]]
         result = lookup(text, lang)
         if intent in GARBAGE_INTENTS:
             return asked_first(result)  # as the item action answers it
-        if intent in FALLBACK_INTENTS and claims(result):
+        if intent in FALLBACK_INTENTS and fallback_takes(result):
             return result
         # The fallback says "Chiba City only" when another city is named (actions/common/fallback.py); another
         # domain's action gives no garbage answer.

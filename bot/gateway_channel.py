@@ -95,6 +95,8 @@ class GatewayOutput(CollectingOutputChannel):
         super().__init__()
         self.sources: list[str] = []
         self.fallback = False
+        # An action said the message was answered after all (a domain claimed a fallback message): not a fallback.
+        self.answered = False
         self.cards: list[dict[str, Any]] = []
         self.forget_me = False
 
@@ -107,6 +109,8 @@ class GatewayOutput(CollectingOutputChannel):
                 self.sources.append(url)
         if json_message.get("fallback") is True:
             self.fallback = True
+        elif json_message.get("fallback") is False:
+            self.answered = True
         cards = json_message.get("cards") or []
         self.cards.extend(card for card in cards if isinstance(card, dict))
         if json_message.get("forget_me") is True:
@@ -195,7 +199,7 @@ async def build_meta(agent: Any, sender: str, output: GatewayOutput, parsed: dic
     meta = Meta(
         intent=intent,
         confidence=confidence,
-        fallback=output.fallback or intent in FALLBACK_INTENTS,
+        fallback=output.fallback or (intent in FALLBACK_INTENTS and not output.answered),
         sources=list(output.sources),
     )
     if output.cards:

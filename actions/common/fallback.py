@@ -84,6 +84,9 @@ class ActionFallback(Action):
                 logger.exception("a fallback claim failed")
                 events = None
             if events is not None:
+                # Answered by a domain: the gateway must not report it as a fallback (meta.fallback), whatever
+                # the intent was; the web chat would offer its starters again.
+                dispatcher.utter_message(json_message={"fallback": False})
                 return events
         await send_fallback(dispatcher, tracker, lang_of(tracker))
         return []

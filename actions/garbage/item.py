@@ -219,9 +219,22 @@ async def claim_fallback(
     if kb is None or not text or text.startswith("/"):
         return None
     lookup = await off_loop(kb.garbage.lookup_item, text, lang_of(tracker))
-    if not claims(lookup):
+    if not fallback_takes(lookup):
         return None
     return await ActionGarbageItem().run(dispatcher, tracker, domain)
+
+
+def fallback_takes(lookup: Any) -> bool:
+    """The garbage domain answers a message the NLU sent to the fallback when it is mostly a known item's name
+    (`claims`), or when it asks how to get rid of something (a disposal or category word) and names a thing the
+    knowledge base found or has candidates for (「籐で編んだ大きいかごは何ごみ」: which of these?). A day question alone
+    is not enough ("kailan laro ng gilas pilipinas": when is the next game). Never another city's question."""
+    if lookup.other_city:
+        return False
+    if claims(lookup):
+        return True
+    found = lookup.status == "found" or (lookup.status == "ambiguous" and lookup.candidates)
+    return bool(lookup.asks_disposal and found)
 
 
 def answers(lookup: Any) -> bool:

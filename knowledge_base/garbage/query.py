@@ -164,6 +164,9 @@ class Lexicon:
     linkers: Words = ()
     not_plurals: Words = ()
     not_contained: Words = ()
+    dead_animal_item: str | None = None  # the entry a dead pet or small animal is answered as
+    dead_animals: Words = ()
+    death: Words = ()
 
     def stop_words(self) -> set[str]:
         """Single words that are question words, never the item ("how", "버려요", "phalne")."""
@@ -226,8 +229,17 @@ def parse_lexicon(data: dict[str, Any], where: str = "question_words.yaml") -> L
             "not_contained",
         )
     }
+    dead = data.get("dead_animal") or {}
+    if dead and not isinstance(dead, dict):
+        problems.append(f"{where}: dead_animal: expected a mapping with `item`, `animals` and `death`")
+        dead = {}
+    if dead and not (dead.get("item") and dead.get("animals") and dead.get("death")):
+        problems.append(f"{where}: dead_animal needs `item`, `animals` and `death`")
     lexicon = Lexicon(
         categories=categories,
+        dead_animal_item=str(dead["item"]) if dead.get("item") else None,
+        dead_animals=_pairs(dead.get("animals") or [], f"{where}: dead_animal.animals", problems),
+        death=_pairs(dead.get("death") or [], f"{where}: dead_animal.death", problems),
         particles=tuple(w for w, _ in _pairs(particles, f"{where}: particles", problems)),
         cities=tuple(cities),
         **lists,
@@ -356,6 +368,7 @@ class Signals:
 
 _CATEGORY, _DAY, _FRAME, _DISPOSAL, _MODIFIER_TAG, _CITY, _CHIBA = "cat", "day", "frame", "disp", "mod", "city", "chiba"
 _LIVING, _NOT_HOUSEHOLD = "living", "not_household"
+_ANIMAL, _DEATH = "animal", "death"
 # Languages whose question words are too short or shared to tell a language ("o", "a", "de", "ma").
 _WEAK_EVIDENCE = 2
 _SHORT = 4  # letters: shorter words must match with their diacritics as typed
@@ -407,6 +420,16 @@ class QuestionReader:
             [(w, _LIVING) for w, _ in lexicon.living] + [(w, _NOT_HOUSEHOLD) for w, _ in lexicon.not_household],
             lexicon.particles,
         )
+        # On their own: the longer frames overlap them and win in `_terms` (「捨てる」 over 「捨て」).
+        self._disposal = TermFinder(
+            [(w, _DISPOSAL) for w, _ in lexicon.disposal]
+            + [(w, _CATEGORY) for entries in lexicon.categories.values() for w, _ in entries],
+            lexicon.particles,
+        )
+        self._dead = TermFinder(
+            [(w, _ANIMAL) for w, _ in lexicon.dead_animals] + [(w, _DEATH) for w, _ in lexicon.death],
+            lexicon.particles,
+        )
         self.stop_words = lexicon.stop_words()
         self._linkers = {w for w, _ in lexicon.linkers if len(words(w)) == 1}
 
@@ -440,7 +463,10 @@ class QuestionReader:
             asked_category=_most_specific(categories),
             asks_day=any(kind == _DAY for kind, _, _ in tags),
             other_city=cities[0] if cities and not chiba else None,
-            disposal=any(kind in (_DISPOSAL, _CATEGORY) for kind, _, _ in tags),
+            disposal=bool(
+                self._disposal.find_cjk(light_normalize(without_exceptions))
+                or self._disposal.find_words(self._disposal.tokens(without_exceptions))
+            ),
             question_positions=frozenset(question),
             stop_positions=frozenset(stop),
             content=tuple(t for i, t in enumerate(tokens) if i not in stop),
@@ -462,6 +488,13 @@ class QuestionReader:
         for start, end, _values in self._terms.find_cjk(phrase):
             keep[start:end] = [False] * (end - start)
         return "".join(ch for ch, kept in zip(key, keep, strict=True) if kept)
+
+    def names_dead_animal(self, text: str) -> bool:
+        """The message names a pet or small animal and its death, wherever the words stand ("my dog died",
+        「飼ってた犬が死んでしまった」, 「키우던 강아지가 죽었어요」)."""
+        raw = unicodedata.normalize("NFKC", text or "").lower()
+        hits = [*self._dead.find_cjk(raw), *self._dead.find_words(self._dead.tokens(raw))]
+        return {value for _, _, values in hits for value in values} >= {_ANIMAL, _DEATH}
 
     def unknown_kind(self, phrase: str, content: Iterable[str]) -> str | None:
         """The kind "living" or "not_household" when the item phrase names an animal, a person, a vehicle, a

@@ -174,6 +174,8 @@ class GarbageKnowledge:
         self._compounds = compounds(self._names.names)
         self._owner = {id(item): owner for owner, item in enumerate(knowledge.items)}
         self._shigen = tuple(cid for cid, c in knowledge.categories.items() if c.name.startswith("資源物"))
+        # None in a knowledge base without that entry (small test fixtures); tests check the project's has it.
+        self.dead_animal_item = next((i for i in knowledge.items if i.name == lexicon.dead_animal_item), None)
         self.faq = FaqSearch(
             list(knowledge.faq),
             indexes[FAQ_INDEX],
@@ -234,6 +236,11 @@ class GarbageKnowledge:
         return (asked,) if asked in self.knowledge.categories else ()
 
     def _find(self, text: str, lang: str | None, signals: Signals) -> ItemLookup:
+        if self.dead_animal_item is not None and self._reader.names_dead_animal(text):
+            # "my dog died": the animal is the item, not "a living thing" to ask about, and its name alone would
+            # find the dog's kennel or its droppings.
+            match = ItemMatch(self.dead_animal_item, 1.0, self.dead_animal_item.name)
+            return ItemLookup("found", match, [match], method="animal")
         phrases = item_phrases(text)
         if not phrases.exact:
             return ItemLookup("not_found", method="none")
@@ -372,7 +379,8 @@ class GarbageKnowledge:
     def _in_words(self, query: QueryWords, signals: Signals, langs: frozenset[str] | None) -> ItemLookup | None:
         """Names written in words ("spray can", 「우산」, "payong", "chhata") found as whole words of the message."""
         spans = self._names.word_spans(query, langs)
-        chosen = _maximal([s for s in spans if not set(range(s.start, s.end)) <= signals.question_positions])
+        # A name made only of question words or modifiers is not the thing: pt "lama" (mud) is "old" in "wajan lama".
+        chosen = _maximal([s for s in spans if not set(range(s.start, s.end)) <= signals.stop_positions])
         # "lid of a jam jar": a name after a linker with an unknown word before it is what the thing belongs to.
         chosen = [s for s in chosen if not _modifier_span(s, chosen, signals)]
         if not chosen:

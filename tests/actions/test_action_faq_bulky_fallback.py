@@ -141,8 +141,28 @@ async def test_a_message_that_is_mostly_an_item_name_is_answered_not_dropped(
     claims a message whose item words (without openers, question words and modifiers) are at least 35% a confidently
     found name."""
     reply = await run(ActionFallback(), tracker_for(text, "out_of_scope", lang=lang))
-    assert "fallback" not in reply.custom
+    assert reply.custom["fallback"] is False  # the gateway reports it answered, not a fallback
     assert reply.slot("item")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("how do i get rid of a gas cylinder", "en"),
+        ("ガスボンベってどうやって捨てるの", "ja"),
+        ("電池を処分したい", "ja"),
+    ],
+)
+async def test_a_disposal_question_the_nlu_missed_offers_candidates(
+    text: str, lang: str, tracker_for: Any, run: Any
+) -> None:
+    """The NLU sent it to the fallback, but it asks how to get rid of a thing the knowledge base has several
+    candidates for: the resident is asked which one (buttons and the phone number), not given the generic fallback
+    and not given a category (a gas cylinder is 有害ごみ or not collected, by its kind)."""
+    reply = await run(ActionFallback(), tracker_for(text, "out_of_scope", lang=lang))
+    assert reply.custom["fallback"] is False
+    assert len(reply.buttons) >= 2
+    assert "043-204-5380" in reply.text
 
 
 @pytest.mark.parametrize(
@@ -161,7 +181,12 @@ def test_the_item_words_leave_out_what_does_not_name_the_item(kb: Any, text: str
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("do i need an umbrella this afternoon", "en"), ("今日は何曜日？", "ja"), ("告诉我邻居王先生的手机号", "zh")],
+    [
+        ("do i need an umbrella this afternoon", "en"),
+        ("今日は何曜日？", "ja"),
+        ("告诉我邻居王先生的手机号", "zh"),
+        ("kailan laro ng gilas pilipinas", "tl"),  # a day question naming a ball (ボール) is not a garbage question
+    ],
 )
 async def test_an_off_topic_message_naming_an_item_still_falls_back(
     text: str, lang: str, tracker_for: Any, run: Any

@@ -110,6 +110,18 @@ def test_a_confirmed_forget_me_reaches_the_gateway_in_meta() -> None:
     assert "forget_me" not in plain["meta"]
 
 
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope"])
+def test_a_fallback_message_a_domain_answered_is_not_a_fallback(intent: str) -> None:
+    replies = (
+        {"text": "ボタン電池は協力店へ"},
+        {"custom": {"fallback": False, "sources": ["https://www.city.chiba.jp/x"]}},
+    )
+    _, body = post(GREETING, FakeAgent({"name": intent, "confidence": 0.4}), bot_replying(*replies))
+
+    assert body["meta"]["intent"] == intent
+    assert body["meta"]["fallback"] is False
+
+
 @pytest.mark.parametrize(
     ("intent", "fallback"),
     [("nlu_fallback", True), ("out_of_scope", True), ("greet", False), ("ask_collection_day", False)],

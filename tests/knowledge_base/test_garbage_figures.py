@@ -2,7 +2,7 @@
 
 `python -m bench.garbage_accuracy` prints them; this test holds each at the measured value minus a stated margin, so a
 change that makes the assistant confidently wrong more often, or finds fewer items, fails here. Margins: 2 points
-overall; 6 points per language (a language has about 55 sentences: one sentence is 1.8 points; Japanese has 396).
+overall; 6 points per language (a language has about 56 sentences: one sentence is 1.8 points; Japanese has 398).
 """
 
 from __future__ import annotations
@@ -15,21 +15,21 @@ from bench.garbage_accuracy import Figures, figures, load_eval
 
 # Measured on the final tree of the issue-7 session (see the issue note for the command and the table).
 TOP1 = {
-    "ja": 0.89,
-    "en": 0.90,
-    "zh": 0.91,
-    "ko": 0.95,
-    "vi": 0.87,
-    "tl": 0.95,
+    "ja": 0.90,
+    "en": 0.93,
+    "zh": 0.92,
+    "ko": 0.96,
+    "vi": 0.89,
+    "tl": 0.96,
     "ne": 0.85,
-    "pt": 0.84,
-    "es": 0.93,
-    "id": 0.96,
+    "pt": 0.85,
+    "es": 0.92,
+    "id": 0.98,
 }
-TOP1_ALL = 0.899
-CONFIDENT_WRONG_ALL = 0.0190  # 17 of 894 (was 31, then 23, 21, 20, 18), the number to drive to zero: may not grow
+TOP1_ALL = 0.913  # 827 of 905 (dead animals, modifier-only names, 2026-12-08; was 0.899 of 894)
+CONFIDENT_WRONG_ALL = 0.0188  # 17 of 905 (was 31, then 23, 21, 20, 18), the number to drive to zero: may not grow
 MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
-UNKNOWN_CATEGORISED_MAX = 0  # measured 0 of 46 (was 1: "con trâu", a buffalo, read as trấu, rice husks)
+UNKNOWN_CATEGORISED_MAX = 0  # measured 0 of 49 (was 1: "con trâu", a buffalo, read as trấu, rice husks)
 OTHER_CITIES_MIN = 15  # of 17
 
 
@@ -92,6 +92,7 @@ def _found(name: str, category: str, other_city: str | None = None, words: str =
         ("out_of_scope", "電池", True),  # the fallback claimed: the name is the whole message
         ("nlu_fallback", "電池", True),
         ("out_of_scope", "電池の残量がすぐ減るスマホを買い替えたいけどおすすめは", False),  # a small part: fallback
+        ("out_of_scope", "古い電池を捨てたいんだけど近所のスーパーで回収してるかな", True),  # disposal word
         ("ask_smartphone", "電池", False),  # another domain's action gives no garbage answer
     ],
 )
@@ -99,7 +100,7 @@ def test_end_to_end_answers_only_what_the_routing_reaches(intent: str, text: str
     from bench.garbage_accuracy import end_to_end_lookup
 
     data = {"items": [{"lang": "ja", "text": text}]}
-    lookup = lambda t, lang: _found("電池", "yugai", words=t, disposal="何ごみ" in t)  # noqa: E731
+    lookup = lambda t, lang: _found("電池", "yugai", words=t, disposal="何ごみ" in t or "捨て" in t)  # noqa: E731
     reached = end_to_end_lookup({"items": [intent]}, data, lookup)(text, "ja")
     assert (reached.status == "found") is answered
 

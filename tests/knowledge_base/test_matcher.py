@@ -313,6 +313,47 @@ def test_not_household_things_are_unknown(kb: GarbageKnowledge, text: str, kind:
     assert result.best is None
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("飼ってたハムスターが死んじゃった", "ja"),
+        ("ベランダでカラスが死んでいる", "ja"),
+        ("our cat passed away last night", "en"),
+        ("我家的猫死了", "zh"),
+        ("반려견이 죽었는데 어떻게 해요", "ko"),
+        ("con chó chết rồi", "vi"),
+        ("patay na yung ibon namin", "tl"),
+        ("mero biralo maryo", "ne"),
+        ("meu gato morreu", "pt"),
+        ("mi perro murió ayer", "es"),
+        ("burung peliharaan saya mati", "id"),
+    ],
+)
+def test_a_dead_pet_or_small_animal_is_taken_by_the_environment_office(kb: GarbageKnowledge, text: str, lang: str):
+    result = kb.lookup_item(text, lang)
+    _assert_found(result, "ペットの死体", "jimusho")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("死んだ牛は何ごみ？", "ja"),  # a farm animal: not on the list
+        ("my grandfather died", "en"),  # a person
+        ("dead batteries", "en"),  # "dead" without an animal
+        ("犬小屋", "ja"),  # an animal without a death
+        ("pasir kucing", "id"),
+    ],
+)
+def test_no_dead_animal_without_both_a_small_animal_and_a_death(kb: GarbageKnowledge, text: str, lang: str) -> None:
+    result = kb.lookup_item(text, lang)
+    assert result.method != "animal"
+    assert result.best is None or result.best.item.name != "ペットの死体"
+
+
+def test_the_dead_animal_entry_is_in_the_dictionary(kb: GarbageKnowledge) -> None:
+    assert kb.dead_animal_item is not None and kb.dead_animal_item.category == "jimusho"
+
+
 @pytest.mark.parametrize("text", ["ふわもこぴょん", "ふわもこぴょんは何ごみ？", "牛乳"])
 def test_unknown_words_are_never_found(kb: GarbageKnowledge, text: str) -> None:
     assert kb.lookup_item(text).status != "found"
