@@ -255,12 +255,15 @@ def asked_first(lookup: Any) -> Any:
 
 
 def claims(lookup: Any) -> bool:
-    """A fallback message is an item question when its lookup found one item confidently (not another city's) whose
-    name makes up at least CLAIM_COVERAGE of the message's item words — the message without openers, question words
-    and modifiers such as 「壊れた」 or "old" (ItemLookup.item_words; bench/garbage_accuracy.py --part e2e too)."""
+    """A fallback message is an item question when its lookup found a dead animal ("my dog died") or one item
+    confidently (not another city's) whose name makes up at least CLAIM_COVERAGE of the message's item words — the
+    message without openers, question words and modifiers such as 「壊れた」 or "old" (ItemLookup.item_words;
+    bench/garbage_accuracy.py --part e2e too)."""
     from knowledge_base.core.normalize import normalize
 
     if lookup.status != "found" or lookup.best is None or lookup.other_city:
         return False
+    if lookup.method == "animal":
+        return True  # "my dog died last night": an animal and its death, which the NLU reads as off-topic
     words = lookup.item_words
     return bool(words) and len(normalize(lookup.best.matched)) / len(words) >= CLAIM_COVERAGE

@@ -165,6 +165,13 @@ async def test_a_disposal_question_the_nlu_missed_offers_candidates(
     assert "043-204-5380" in reply.text
 
 
+@pytest.mark.parametrize(("text", "lang"), [("うちの猫が死んじゃった", "ja"), ("my dog died last night", "en")])
+async def test_a_dead_pet_the_nlu_read_as_off_topic_is_answered(text: str, lang: str, tracker_for: Any, run: Any):
+    reply = await run(ActionFallback(), tracker_for(text, "out_of_scope", lang=lang))
+    assert reply.custom["fallback"] is False
+    assert reply.slot("item") == "ペットの死体"
+
+
 @pytest.mark.parametrize(
     ("text", "lang", "words"),
     [
