@@ -218,7 +218,57 @@ def name_texts(item: object) -> list[tuple[str, bool]]:
     for text in full:
         for part in base_forms(text):
             out.setdefault(part, True)
+    spelled = [(getattr(item, "name", ""), getattr(item, "reading", ""))]
+    for name, reading in getattr(item, "jiten_readings", ()):
+        spelled.append((name, reading))
+        if len(normalize(reading)) >= _MIXED_MIN:
+            out.setdefault(reading, False)  # the dictionary name's reading, as the item's own reading is
+    for name, reading in spelled:
+        for bare in [name, *base_forms(name)]:
+            for text in mixed_spellings(bare, reading):
+                out.setdefault(text, bare != name)
     return list(out.items())
+
+
+_KANJI_RUN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf々〆]+")
+_MIXED_MIN = 3  # characters: shorter mixed spellings turn up inside ordinary words
+_KANA_PER_KANJI = (1, 3)  # a kanji reads one to three kana (「石」 せき, 「膏」 こう, 「鉢」 はち)
+
+
+def mixed_spellings(name: str, reading: str) -> list[str]:
+    """The name with part of one kanji word written in kana, as residents type what they cannot write
+    (交ぜ書き: 「植木ばち」 for 植木鉢, 「長ぐつ」 for 長靴, 「石こうボード」 for 石膏ボード,
+    「豆でんきゅう」 for 豆電球), or one of its kanji words in kana (「目覚ましどけい」).
+    The reading of each kanji run comes from aligning the name with its reading on the kana between the runs; the
+    kanji part keeps one to three kana per kanji. Empty when the name and the reading do not align."""
+    key, kana = normalize(name), normalize(reading)
+    runs = list(_KANJI_RUN.finditer(key))
+    if not runs or not kana or _KANJI.search(kana):
+        return []
+    pattern, last = "", 0
+    for run in runs:
+        pattern += re.escape(key[last : run.start()]) + "(.+?)"
+        last = run.end()
+    aligned = re.fullmatch(pattern + re.escape(key[last:]), kana)
+    if aligned is None:
+        return []
+    low, high = _KANA_PER_KANJI
+    out: list[str] = []
+    for number, run in enumerate(runs, start=1):
+        word, said = run.group(), aligned.group(number)
+        before, after = key[: run.start()], key[run.end() :]
+        if len(runs) > 1:
+            out.append(before + said + after)  # one word of several in kana: 「目覚ましどけい」
+        for cut in range(1, len(word)):
+            for split in range(1, len(said)):
+                head_ok = low * cut <= split <= high * cut
+                tail_ok = low * (len(word) - cut) <= len(said) - split <= high * (len(word) - cut)
+                if not (head_ok and tail_ok):
+                    continue
+                # kanji then kana (「植木ばち」), kana then kanji (「まめ電球」 is rarer, but 「せっ膏」 is not typed)
+                out.append(before + word[:cut] + said[split:] + after)
+                out.append(before + said[:split] + word[cut:] + after)
+    return [t for t in dict.fromkeys(out) if len(t) >= _MIXED_MIN and t != key]
 
 
 _BRACKETS = re.compile(r"[（(【［\[〔][^（）()【】［］\[\]〔〕]*[）)】］\]〕]")

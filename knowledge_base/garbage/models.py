@@ -138,6 +138,9 @@ class Item:
     foreign_names: tuple[str, ...] = ()
     origin: str = "curated"  # curated | jiten | both (a curated item the dictionary also lists)
     jiten_names: tuple[str, ...] = ()  # the dictionary's names of this item (CSV column 2)
+    # (dictionary name, its reading) for the names in jiten_names (readings.tsv): 「目覚まし時計」 joined to a curated
+    # item is also typed 「めざましどけい」 or 「目覚ましどけい」.
+    jiten_readings: tuple[tuple[str, str], ...] = ()
     subkind: str | None = (
         None  # sort within the category: 缶, びん, ペットボトル, 雑がみ, 段ボール, 新聞, 雑誌, 紙パック, 布類
     )
@@ -577,6 +580,9 @@ def _merge_jiten(
                 item,
                 origin="both",
                 jiten_names=tuple(dict.fromkeys((*item.jiten_names, *names))),
+                jiten_readings=tuple(
+                    dict.fromkeys((*item.jiten_readings, *((n, readings[n]) for n in names if readings.get(n))))
+                ),
                 subkind=item.subkind or (outcome.subkind if same else None),
                 override=item.override or override,
             )
@@ -600,6 +606,7 @@ def _merge_jiten(
                 file=f"{JITEN_DIR}/{JITEN_CSV}",
                 origin="jiten",
                 jiten_names=names,
+                jiten_readings=tuple((n, readings[n]) for n in names if readings.get(n)),
                 subkind=outcome.subkind if same else None,
                 override=override,
             )

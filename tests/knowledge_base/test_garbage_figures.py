@@ -2,7 +2,7 @@
 
 `python -m bench.garbage_accuracy` prints them; this test holds each at the measured value minus a stated margin, so a
 change that makes the assistant confidently wrong more often, or finds fewer items, fails here. Margins: 2 points
-overall; 6 points per language (a language has about 56 sentences: one sentence is 1.8 points; Japanese has 398).
+overall; 6 points per language (a language has about 56 sentences: one sentence is 1.8 points; Japanese has 407).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bench.garbage_accuracy import Figures, figures, load_eval
 
 # Measured on the final tree of the issue-7 session (see the issue note for the command and the table).
 TOP1 = {
-    "ja": 0.90,
+    "ja": 0.91,
     "en": 0.93,
     "zh": 0.92,
     "ko": 0.96,
@@ -26,8 +26,8 @@ TOP1 = {
     "es": 0.92,
     "id": 0.98,
 }
-TOP1_ALL = 0.913  # 827 of 905 (dead animals, modifier-only names, 2026-12-08; was 0.899 of 894)
-CONFIDENT_WRONG_ALL = 0.0188  # 17 of 905 (was 31, then 23, 21, 20, 18), the number to drive to zero: may not grow
+TOP1_ALL = 0.917  # 839 of 914 (dead animals, modifier-only names, mixed kana spellings, 2026-12-08; was 0.899 of 894)
+CONFIDENT_WRONG_ALL = 0.0175  # 16 of 914 (was 31, then 23, 21, 20, 18, 17): the number to drive to zero, may not grow
 MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
 UNKNOWN_CATEGORISED_MAX = 0  # measured 0 of 49 (was 1: "con trâu", a buffalo, read as trấu, rice husks)
 OTHER_CITIES_MIN = 15  # of 17

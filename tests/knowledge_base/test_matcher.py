@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from knowledge_base.core.index import FunctionEmbedder, load_or_build
-from knowledge_base.garbage.matcher import Name, NameMatcher, base_forms, unaccent, words
+from knowledge_base.garbage.matcher import Name, NameMatcher, base_forms, mixed_spellings, unaccent, words
 from knowledge_base.garbage.models import load_knowledge
 from knowledge_base.garbage.query import SHIGEN, QuestionReader, lexicon_path, load_lexicon
 from knowledge_base.garbage.service import GarbageKnowledge, ItemLookup, corpora
@@ -135,6 +135,34 @@ def test_base_forms(name: str, parts: list[str]) -> None:
 def _nothing_similar(texts) -> np.ndarray:
     """A model-free encoder under which nothing is similar: every answer below comes from the lexical paths."""
     return np.zeros((len(list(texts)), 384), dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    ("name", "reading", "typed"),
+    [
+        ("植木鉢", "うえきばち", "植木ばち"),
+        ("長靴", "ながぐつ", "長ぐつ"),
+        ("石膏ボード", "せっこうぼーど", "石こうぼーど"),
+        ("豆電球", "まめでんきゅう", "豆でんきゅう"),
+        ("目覚まし時計", "めざましどけい", "目覚ましどけい"),
+        ("掃除機", "そうじき", "そうじ機"),
+    ],
+)
+def test_part_of_a_kanji_word_in_kana_is_a_spelling_of_the_name(name: str, reading: str, typed: str) -> None:
+    assert typed in mixed_spellings(name, reading)
+
+
+@pytest.mark.parametrize(
+    ("name", "reading"), [("鍵", "かぎ"), ("スプレー缶", ""), ("ボード", "ぼーど"), ("空き缶", "からかん")]
+)
+def test_no_mixed_spellings_without_a_kanji_word_that_aligns(name: str, reading: str) -> None:
+    """One kanji alone (「か」 or 「ぎ」 is no spelling of 「鍵」), no reading, no kanji, or a reading whose kana do not
+    stand where the name's do: nothing is made up."""
+    assert mixed_spellings(name, reading) == []
+
+
+def test_one_of_several_kanji_words_in_kana() -> None:
+    assert set(mixed_spellings("空き缶", "あきかん")) == {"あき缶", "空きかん"}
 
 
 @pytest.fixture(scope="module")
@@ -311,6 +339,17 @@ def test_not_household_things_are_unknown(kb: GarbageKnowledge, text: str, kind:
     result = kb.lookup_item(text)
     assert result.status == "unknown" and result.unknown_kind == kind
     assert result.best is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("穴のあいた長ぐつ", "長靴"), ("植木ばち", "植木鉢"), ("めざましどけい", "目覚まし時計")],
+)
+def test_a_name_typed_partly_in_kana_is_found(kb: GarbageKnowledge, text: str, name: str) -> None:
+    result = kb.lookup_item(text, "ja")
+    assert result.status == "found", result
+    assert result.best is not None
+    assert name == result.best.item.name or name in result.best.item.jiten_names
 
 
 @pytest.mark.parametrize(
