@@ -2,7 +2,7 @@
 
 `python -m bench.garbage_accuracy` prints them; this test holds each at the measured value minus a stated margin, so a
 change that makes the assistant confidently wrong more often, or finds fewer items, fails here. Margins: 2 points
-overall; 6 points per language (a language has about 56 sentences: one sentence is 1.8 points; Japanese has 407).
+overall; 6 points per language (a language has about 57 sentences: one sentence is 1.8 points; Japanese has 407).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ TOP1 = {
     "vi": 0.89,
     "tl": 0.96,
     "ne": 0.85,
-    "pt": 0.85,
+    "pt": 0.87,
     "es": 0.92,
     "id": 0.98,
 }
-TOP1_ALL = 0.917  # 839 of 914 (dead animals, modifier-only names, mixed kana spellings, 2026-12-08; was 0.899 of 894)
-CONFIDENT_WRONG_ALL = 0.0175  # 16 of 914 (was 31, then 23, 21, 20, 18, 17): the number to drive to zero, may not grow
+TOP1_ALL = 0.919  # 850 of 924 (dead animals, modifier-only names, mixed kana spellings, 2026-12-08; was 0.899 of 894)
+CONFIDENT_WRONG_ALL = 0.0173  # 16 of 924 (was 31, then 23, 21, 20, 18, 17): the number to drive to zero, may not grow
 MARGIN_ALL, MARGIN_LANG = 0.02, 0.06
 UNKNOWN_CATEGORISED_MAX = 0  # measured 0 of 49 (was 1: "con trâu", a buffalo, read as trấu, rice husks)
 OTHER_CITIES_MIN = 15  # of 17
