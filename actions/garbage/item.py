@@ -80,6 +80,8 @@ def _found(
     category = kb.category(item.category)
     item_name, category_name = item_label(item, lang), category_label(category, lang)
     lines = []
+    if lookup.method == "animal":
+        lines.append(render("item_dead_animal", lang))  # "my dog died": a few kind words before the procedure
     if match.score < 1.0:
         # A similarity match, not a name the resident typed: say which item the answer is about.
         lines.append(render("item_closest", lang, query=query, item=item_name))

@@ -170,6 +170,8 @@ async def test_a_dead_pet_the_nlu_read_as_off_topic_is_answered(text: str, lang:
     reply = await run(ActionFallback(), tracker_for(text, "out_of_scope", lang=lang))
     assert reply.custom["fallback"] is False
     assert reply.slot("item") == "ペットの死体"
+    assert reply.text.startswith(("大切な家族を亡くされ", "I am sorry for your loss"))
+    assert "環境事業所" in reply.text  # how to have it collected, with the official term
 
 
 @pytest.mark.parametrize(
