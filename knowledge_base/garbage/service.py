@@ -251,6 +251,11 @@ class GarbageKnowledge:
             found = self._exact(phrases.exact) or self._contained(phrases.core)
             if found:
                 return found
+            # 「消火器の期限切れ」: after 「の」 only a state, no other thing; without it the name is the head.
+            bare = self._reader.without_question_words(phrases.core)
+            found = bare != norm(phrases.core) and self._contained(bare)
+            if found:
+                return found
         found = self._in_words(query, signals, langs)
         if found:
             return found
